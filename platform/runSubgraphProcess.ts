@@ -1,0 +1,48 @@
+import type { BaseContext } from '@apollo/server';
+import { readCommonConfig, readPort, IDENTITY_SECRET_FILE, type Env } from './config';
+import { openStorage } from './storage/openStorage';
+import type { Database } from './storage/database';
+import { systemClock, type Clock } from './clock';
+import { createLogger, type Logger } from './logger';
+import { loadOrCreateSecret } from './secrets';
+import { runSubgraph, type SubgraphDefinition } from './subgraph';
+import { onShutdownSignal } from './shutdown';
+
+/** What a subgraph's `main.ts` builds its definition from. */
+export interface SubgraphDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+}
+
+/**
+ * Runs one subgraph as its own process: reads the common settings and `PORT`
+ * (default `defaultPort`), opens storage, serves, and shuts down cleanly on
+ * SIGTERM or SIGINT.
+ */
+export async function runSubgraphProcess<TContext extends BaseContext>(
+  env: Env,
+  name: string,
+  defaultPort: number,
+  build: (deps: SubgraphDeps) => SubgraphDefinition<TContext> | Promise<SubgraphDefinition<TContext>>,
+): Promise<void> {
+  const config = readCommonConfig(env);
+  const logger = createLogger(name, config.logLevel);
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = storage.database(name);
+  const definition = await build({ db, clock: systemClock, logger, dataDir: config.dataDir });
+  const server = await runSubgraph(definition, {
+    db,
+    port: readPort(env, 'PORT', defaultPort),
+    host: config.host,
+    production: config.production,
+    identitySecret: loadOrCreateSecret(config.identitySecret, config.dataDir, IDENTITY_SECRET_FILE),
+    logger,
+    seed: config.seed,
+  });
+  onShutdownSignal(logger, async () => {
+    await server.close();
+    await storage.close();
+  });
+}

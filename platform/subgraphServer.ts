@@ -1,0 +1,113 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { Logger } from './logger';
+import { formatGraphQLError, ErrorCode } from './errors';
+import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
+import type { Viewer } from './auth/identity';
+import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
+
+/** Answers a non-GraphQL route (such as a JWKS document); returns false when it does not own the path. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** The subgraph's name, for logs. */
+  name: string;
+  /** The schema from `buildSubgraphSchema`. */
+  schema: GraphQLSchema;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  /** Hides internal error messages and stack traces from responses. */
+  production: boolean;
+  /** Shared with the gateway; verifies the identity header. */
+  identitySecret: Uint8Array;
+  /** Builds the per-request context (loaders included) for the caller. */
+  createContext: (viewer: Viewer) => TContext;
+  logger: Logger;
+  /** Extra routes tried before `/graphql` and `/health`. */
+  routes?: RouteHandler[];
+}
+
+export interface RunningServer {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4001/graphql`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections and waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a subgraph schema over HTTP at `/graphql` (POST and GET), with
+ * `GET /health`. Every request's caller comes from the gateway-signed
+ * identity header; a request without one is anonymous, one with a forged or
+ * expired header is refused with UNAUTHENTICATED.
+ */
+export async function startSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<RunningServer> {
+  const { logger } = options;
+  const apollo = new ApolloServer<TContext>({
+    schema: options.schema,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: !options.production,
+    introspection: true,
+    formatError: (formatted, error) => {
+      if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR || !formatted.extensions?.code) {
+        logger.error({ err: error }, 'unexpected error while resolving');
+      }
+      return formatGraphQLError(formatted, error, options.production);
+    },
+  });
+  await apollo.start();
+
+  const server = http.createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const handler of options.routes ?? []) {
+      if (await handler(req, res)) return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', subgraph: options.name });
+    if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}.` });
+    await handleGraphQLHttp(apollo, req, res, async () => {
+      const header = req.headers[IDENTITY_HEADER];
+      try {
+        const viewer = await verifyGatewayIdentity(Array.isArray(header) ? header[0] : header, options.identitySecret);
+        return options.createContext(viewer);
+      } catch (error) {
+        if (error instanceof InvalidGatewayIdentity) {
+          throw new GraphQLError(error.message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+        }
+        throw error;
+      }
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
+  logger.info({ url }, `${options.name} subgraph listening`);
+  return {
+    url,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

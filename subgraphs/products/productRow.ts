@@ -1,0 +1,27 @@
+import type { Product } from './domain/product';
+
+/** A row of `products.products`. */
+export interface ProductRow {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price_amount: number;
+  currency: string;
+  weight_grams: number;
+  category: string;
+  created_at: Date;
+}
+
+export function toProduct(row: ProductRow): Product {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    price: { amount: row.price_amount, currency: row.currency },
+    weightGrams: row.weight_grams,
+    category: row.category,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type { Database } from '../../platform/storage/database';
+import type { Clock } from '../../platform/clock';
+import type { Viewer } from '../../platform/auth/identity';
+import type { SubgraphDefinition } from '../../platform/subgraph';
+import { createLoaders, type ProductLoaders } from './loaders';
+import { resolvers } from './resolvers';
+import { seedProducts } from './seed';
+
+/** What every products resolver receives. */
+export interface ProductsContext {
+  viewer: Viewer;
+  db: Database;
+  clock: Clock;
+  loaders: ProductLoaders;
+}
+
+/** The products subgraph: the catalog. */
+export function productsSubgraph(deps: { db: Database; clock: Clock }): SubgraphDefinition<ProductsContext> {
+  return {
+    name: 'products',
+    typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
+    resolvers,
+    migrationsDir: path.join(__dirname, 'migrations'),
+    createContext: (viewer) => ({ viewer, db: deps.db, clock: deps.clock, loaders: createLoaders(deps.db) }),
+    seed: seedProducts,
+  };
+}
