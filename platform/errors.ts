@@ -80,12 +80,13 @@ export function formatGraphQLError(
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
   if (!production) return { ...formatted, extensions: { ...formatted.extensions, code } };
-  // In production only known, client-facing codes keep their message; stack traces never leave.
-  const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-  if (code === ErrorCode.INTERNAL_SERVER_ERROR || !PUBLIC_CODES.has(code) && !isGraphQLRequestErrorCode(code)) {
+  // In production only known, client-facing codes keep their message, and only `code` and `field`
+  // survive of the extensions: no stack trace, no subgraph name.
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR || (!PUBLIC_CODES.has(code) && !isGraphQLRequestErrorCode(code))) {
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
-  return { ...formatted, extensions: { ...extensions, code } };
+  const field = formatted.extensions?.field;
+  return { ...formatted, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
 }
 
 /** Codes Apollo Server and graphql-js use for malformed requests; their messages are safe to show. */
@@ -98,6 +99,11 @@ function isGraphQLRequestErrorCode(code: string): boolean {
     'PERSISTED_QUERY_NOT_SUPPORTED',
     'OPERATION_RESOLUTION_FAILURE',
   ].includes(code);
+}
+
+/** True when `error` (or what it wraps) is an expected `DomainError`, not a fault worth logging. */
+export function isDomainError(error: unknown): boolean {
+  return originalErrorOf(error) instanceof DomainError;
 }
 
 function originalErrorOf(error: unknown): unknown {

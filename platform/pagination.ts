@@ -80,7 +80,8 @@ export function toConnection<R extends PagedRow, T>(rows: R[], page: Page, total
  * functions count and number each parent's rows, so 20 parents cost one
  * round trip, not 20. `table` and `parentColumn` are trusted identifiers from
  * the caller's code, never user input; `where` is an optional extra condition
- * on `t` using no parameters.
+ * on `t` using no parameters. The returned map is keyed by the parent key as
+ * Postgres prints it (UUIDs in lower case).
  */
 export async function loadPagesByParent<R extends PagedRow>(
   sql: Sql,

@@ -79,7 +79,8 @@ export interface SeedReview {
 
 const REVIEW_BODIES = ['Exactly as described.', 'Great value for the price.', 'Arrived quickly, works well.', 'Decent, but not perfect.', 'Would buy again.'];
 
-export const SEED_REVIEWS: readonly SeedReview[] = SEED_PRODUCTS.slice(0, 20).flatMap((product, n) =>
+// Reviews spread over the whole catalog; every fifth product has none, so empty summaries show too.
+export const SEED_REVIEWS: readonly SeedReview[] = SEED_PRODUCTS.filter((_, n) => n % 5 !== 4).flatMap((product, n) =>
   [SEED_USERS[1]!, SEED_USERS[2]!]
     .filter((_, u) => (n + u) % 3 !== 2)
     .map((author, u) => ({

@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
-import { formatGraphQLError, ErrorCode } from './errors';
+import { formatGraphQLError, isDomainError, ErrorCode } from './errors';
 import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
 import type { Viewer } from './auth/identity';
 import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
@@ -55,10 +55,12 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     includeStacktraceInErrorResponses: !options.production,
     introspection: true,
     formatError: (formatted, error) => {
-      if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR || !formatted.extensions?.code) {
+      const shaped = formatGraphQLError(formatted, error, options.production);
+      // Expected failures (bad input, conflicts…) are the caller's business, not the operator's.
+      if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !isDomainError(error)) {
         logger.error({ err: error }, 'unexpected error while resolving');
       }
-      return formatGraphQLError(formatted, error, options.production);
+      return shaped;
     },
   });
   await apollo.start();
@@ -99,15 +101,18 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
   logger.info({ url }, `${options.name} subgraph listening`);
+  let closing: Promise<void> | undefined;
   return {
     url,
     port,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await apollo.stop();
-    },
+    // Idempotent: a second call waits for the first.
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await apollo.stop();
+      })()),
   };
 }

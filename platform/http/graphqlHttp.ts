@@ -7,16 +7,30 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Thrown by `readBody` when a body exceeds its limit. */
 export class BodyTooLarge extends Error {}
 
-/** Reads a request body into a string, refusing more than `maxBytes`. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLarge(`Request body exceeds ${maxBytes} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads a request body into a string, refusing more than `maxBytes`. An
+ * oversized body is read to its end and discarded (up to 16 times the limit)
+ * so the client, still sending, gets the 413 rather than a reset connection;
+ * beyond that the connection is cut.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else if (size > maxBytes * 16) req.destroy();
+    });
+    req.on('end', () => {
+      if (size > maxBytes) reject(new BodyTooLarge(`The request body exceeds the limit of ${maxBytes} bytes.`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new BodyTooLarge(`The request body exceeds the limit of ${maxBytes} bytes.`));
+    });
+  });
 }
 
 /** Writes a JSON body with the given status; the shape of every non-GraphQL answer. */
@@ -50,10 +64,19 @@ export async function handleGraphQLHttp<TContext extends BaseContext>(
   let body: unknown = undefined;
   if (req.method === 'POST') {
     let text: string;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes * 16) {
+      // Too large to be worth reading: answer at once and close.
+      res.setHeader('connection', 'close');
+      return sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
+    }
     try {
       text = await readBody(req, maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+      if (error instanceof BodyTooLarge) {
+        if (!res.destroyed) sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+        return;
+      }
       throw error;
     }
     const contentType = headers.get('content-type') ?? '';

@@ -18,7 +18,8 @@ export function createLoaders(db: Sql): ProductLoaders {
         ? await db.query<ProductRow>('select * from products.products where id = any($1::uuid[])', [valid])
         : [];
       const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      // Postgres prints UUIDs in lower case; a client may send them in upper case.
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     }),
   };
 }

@@ -1,0 +1,67 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey } from 'jose';
+import { isRole, type Viewer } from '../../platform/auth/identity';
+
+export interface TokenVerifierOptions {
+  /** Where the accounts subgraph serves its public keys, e.g. `http://127.0.0.1:4001/.well-known/jwks.json`. */
+  jwksUrl: string;
+  /** Required `iss` claim. Default `commerce-accounts`. */
+  issuer?: string;
+  /** Required `aud` claim. Default `commerce-api`. */
+  audience?: string;
+  /** Tolerated clock difference in seconds. Default 5. */
+  clockToleranceSeconds?: number;
+}
+
+/** Why a request's credentials were refused: answered 401 (`invalid`) or 503 (`unavailable`, the key set could not be fetched). */
+export class AuthenticationFailed extends Error {
+  constructor(
+    readonly reason: 'invalid' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns an `Authorization` header into the caller; throws `AuthenticationFailed`. */
+export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Viewer>;
+
+/**
+ * Verifies bearer tokens issued by the accounts subgraph against its JWKS.
+ * No header means an anonymous caller; a malformed, forged or expired token is
+ * refused rather than treated as anonymous, so a client learns its token is bad.
+ */
+export function createAuthenticator(options: TokenVerifierOptions): Authenticate {
+  // jose caches the key set and refetches it when a token names an unknown key id.
+  const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+  return async (headers) => {
+    const header = headers.authorization;
+    if (!header) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new AuthenticationFailed('invalid', 'The Authorization header must be "Bearer <token>".');
+    try {
+      const { payload } = await jwtVerify(match[1]!, keys, {
+        issuer: options.issuer ?? 'commerce-accounts',
+        audience: options.audience ?? 'commerce-api',
+        algorithms: ['ES256'],
+        clockTolerance: options.clockToleranceSeconds ?? 5,
+      });
+      if (typeof payload.sub !== 'string' || !isRole(payload.role)) {
+        throw new AuthenticationFailed('invalid', 'The token lacks a subject or a valid role.');
+      }
+      return { userId: payload.sub, role: payload.role };
+    } catch (error) {
+      if (error instanceof AuthenticationFailed) throw error;
+      if (error instanceof errors.JWTExpired) throw new AuthenticationFailed('invalid', 'The token has expired; log in again.');
+      if (error instanceof errors.JWKSTimeout || isFetchFailure(error)) {
+        throw new AuthenticationFailed('unavailable', 'Tokens cannot be verified right now: the key set is unreachable. Retry shortly.');
+      }
+      if (error instanceof errors.JOSEError) throw new AuthenticationFailed('invalid', `The token is invalid (${error.code}).`);
+      throw error;
+    }
+  };
+}
+
+function isFetchFailure(error: unknown): boolean {
+  return error instanceof TypeError && /fetch failed/i.test(error.message);
+}

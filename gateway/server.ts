@@ -1,0 +1,146 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { formatGraphQLError, ErrorCode } from '../platform/errors';
+import { signGatewayIdentity } from '../platform/auth/gatewayIdentity';
+import { handleGraphQLHttp, sendJson, sendRequestError } from '../platform/http/graphqlHttp';
+import type { Logger } from '../platform/logger';
+import type { GatewayContext } from './context';
+import { AuthenticationFailed, type Authenticate } from './auth/authenticate';
+import { SubgraphDataSource } from './subgraphDataSource';
+import { loadSupergraph } from './supergraph';
+import { probeSubgraphs } from './readiness';
+import { requestLoggingPlugin } from './plugins/requestLogging';
+
+export interface GatewayOptions {
+  /** Path of the composed supergraph SDL file. */
+  supergraphPath: string;
+  /** Routing URLs that replace the supergraph's, by subgraph name. Default: none. */
+  subgraphUrls?: Record<string, string>;
+  /** Port for `/graphql`, `/health` and `/ready`; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** Hides internals from errors, turns off Sandbox and (unless `introspection`) introspection. */
+  production: boolean;
+  /** Allow introspection queries. Default: `!production`. */
+  introspection?: boolean;
+  /** Verifies the caller's bearer token. */
+  authenticate: Authenticate;
+  /** Signs caller identities for subgraphs; the subgraphs hold the same secret. */
+  identitySecret: Uint8Array;
+  logger: Logger;
+  /** Largest request body in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningGateway {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  url: string;
+  port: number;
+  /** The routing URL used for each subgraph, overrides applied. */
+  subgraphUrls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: `@apollo/gateway` over the composed supergraph file
+ * (subgraphs are never introspected at run time), served by `@apollo/server`
+ * on `node:http` at `/graphql`, with `GET /health` (alive) and `GET /ready`
+ * (supergraph loaded and every subgraph answering).
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { logger } = options;
+  const supergraph = loadSupergraph(options.supergraphPath);
+  const subgraphUrls = { ...supergraph.subgraphUrls };
+  for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) {
+    if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
+    subgraphUrls[name] = url;
+  }
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.sdl,
+    buildService: ({ name, url }) => new SubgraphDataSource({ url: subgraphUrls[name] ?? url }),
+    logger,
+  });
+
+  const httpServer = http.createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendRequestError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      else res.destroy();
+    });
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: options.introspection ?? !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: (formatted, error) => {
+      const shaped = formatGraphQLError(formatted, error, options.production);
+      if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'internal error in response');
+      return shaped;
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      requestLoggingPlugin({ logger }),
+    ],
+  });
+  await apollo.start();
+  let loaded = true;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/ready' && req.method === 'GET') {
+      const subgraphs = await probeSubgraphs(subgraphUrls);
+      const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs });
+    }
+    if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}; GraphQL is served at /graphql.` });
+
+    const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    let viewer;
+    try {
+      viewer = await options.authenticate(req.headers);
+    } catch (error) {
+      if (!(error instanceof AuthenticationFailed)) throw error;
+      if (error.reason === 'unavailable') return sendRequestError(res, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message);
+      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+      return sendRequestError(res, 401, ErrorCode.UNAUTHENTICATED, error.message);
+    }
+    const identityToken = viewer ? await signGatewayIdentity(viewer, options.identitySecret) : undefined;
+    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken }), options.maxBodyBytes);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
+  logger.info({ url, subgraphs: subgraphUrls }, 'gateway listening');
+  return {
+    url,
+    port,
+    subgraphUrls,
+    close: async () => {
+      loaded = false;
+      // The drain plugin closes the HTTP server and waits for requests in flight.
+      await apollo.stop();
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  // Only short, printable ids are echoed back, so a header cannot smuggle anything into logs.
+  return first && /^[\w.:-]{1,128}$/.test(first) ? first : undefined;
+}

@@ -1,0 +1,24 @@
+import type { Database, Sql } from '../../platform/storage/database';
+import { SEED_USERS } from '../../platform/seedData';
+import { hashPassword } from './passwordHash';
+
+/** Loads the demo users, passwords hashed, into an empty users table; does nothing otherwise. */
+export async function seedUsers(db: Database): Promise<void> {
+  const isEmpty = async (sql: Sql) =>
+    Number((await sql.query<{ n: string }>('select count(*) as n from accounts.users'))[0]?.n ?? 0) === 0;
+  if (!(await isEmpty(db))) return;
+  // Hashed before the transaction opens: scrypt takes a while, and embedded mode shares one database session.
+  const hashes = await Promise.all(SEED_USERS.map((user) => hashPassword(user.password)));
+  await db.transaction(async (tx) => {
+    if (!(await isEmpty(tx))) return;
+    for (const [i, user] of SEED_USERS.entries()) {
+      // `on conflict do nothing`: another instance starting at the same moment may have seeded first.
+      await tx.query(
+        `insert into accounts.users (id, email, name, role, password_hash, created_at)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict do nothing`,
+        [user.id, user.email, user.name, user.role, hashes[i], user.createdAt],
+      );
+    }
+  });
+}

@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { Viewer } from '../../platform/auth/identity';
+import { formatGraphQLError } from '../../platform/errors';
+import { migrate } from '../../platform/storage/migrate';
+import { SEED_USERS } from '../../platform/seedData';
+import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
+import { jwksDocument } from './signingKey';
+import { accountsDepsFromConfig, accountsSubgraph, type AccountsContext, type AccountsDeps } from './subgraph';
+
+/** The accounts subgraph in process over real storage: sign-up, log-in, tokens and who may see what. */
+describe(`accounts subgraph (${testStorageKind()})`, () => {
+  const now = new Date('2026-03-01T12:00:00.000Z');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-test-'));
+  let storage: TestStorage;
+  let deps: AccountsDeps;
+  let apollo: ApolloServer<AccountsContext>;
+  let definition: ReturnType<typeof accountsSubgraph>;
+  const [admin, alice, bob] = SEED_USERS;
+  const as = (user: (typeof SEED_USERS)[number]): Viewer => ({ userId: user.id, role: user.role });
+
+  beforeAll(async () => {
+    storage = await openTestStorage();
+    const db = storage.storage.database('accounts');
+    deps = await accountsDepsFromConfig({ db, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
+    definition = accountsSubgraph(deps);
+    await migrate(db, 'accounts', definition.migrationsDir);
+    await definition.seed!(db);
+    await definition.seed!(db);
+    apollo = new ApolloServer<AccountsContext>({
+      schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      formatError: (formatted, error) => formatGraphQLError(formatted, error, false),
+    });
+    await apollo.start();
+  });
+  afterAll(async () => {
+    await apollo?.stop();
+    await storage?.dispose();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function run(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = null) {
+    const response = await apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(viewer) });
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return response.body.singleResult as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
+  }
+
+  const logIn = 'mutation($input: LogInInput!) { logIn(input: $input) { token expiresAt user { id email name role createdAt } } }';
+  const signUp = 'mutation($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email name role } } }';
+
+  it('given the seed, when users count, then there are exactly the three seed users, with hashed passwords', async () => {
+    const rows = await storage.storage.database('accounts').query<{ email: string; password_hash: string }>(
+      'select email, password_hash from accounts.users order by created_at',
+    );
+    expect(rows.map((r) => r.email)).toEqual(SEED_USERS.map((u) => u.email));
+    for (const [i, row] of rows.entries()) {
+      expect(row.password_hash).toMatch(/^scrypt\$/);
+      expect(row.password_hash).not.toContain(SEED_USERS[i]!.password);
+    }
+  });
+
+  it('given a seeded user, when logging in with any-case email, then a token the JWKS verifies is returned', async () => {
+    const { data, errors } = await run(logIn, { input: { email: 'ALICE@example.com', password: alice!.password } });
+    expect(errors).toBeUndefined();
+    expect(data.logIn.user).toEqual({ id: alice!.id, email: alice!.email, name: alice!.name, role: 'CUSTOMER', createdAt: alice!.createdAt.toISOString() });
+    expect(data.logIn.expiresAt).toBe(new Date(now.getTime() + 600_000).toISOString());
+    const { payload } = await jwtVerify(data.logIn.token, createLocalJWKSet(jwksDocument(deps.signingKey)), {
+      issuer: 'commerce-accounts',
+      audience: 'commerce-api',
+      algorithms: ['ES256'],
+      currentDate: now,
+    });
+    expect(payload).toMatchObject({ sub: alice!.id, role: 'CUSTOMER' });
+  });
+
+  it.each([
+    ['a wrong password', alice!.email, 'wrong-password'],
+    ['an unknown email', 'nobody@example.com', 'whatever-password'],
+  ])('given %s, when logging in, then UNAUTHENTICATED with the one shared message', async (_case, email, password) => {
+    const { errors } = await run(logIn, { input: { email, password } });
+    expect(errors?.[0]).toMatchObject({ message: 'Email or password is incorrect.', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('given a new email, when signing up, then a CUSTOMER is created and signed in; the same email again is a CONFLICT', async () => {
+    const first = await run(signUp, { input: { email: ' Dave@Example.com ', name: '  Dave ', password: 'dave-password' } });
+    expect(first.errors).toBeUndefined();
+    expect(first.data.signUp.user).toMatchObject({ email: 'dave@example.com', name: 'Dave', role: 'CUSTOMER' });
+    const again = await run(signUp, { input: { email: 'DAVE@example.com', name: 'Other', password: 'other-password' } });
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const loggedIn = await run(logIn, { input: { email: 'dave@example.com', password: 'dave-password' } });
+    expect(loggedIn.data.logIn.user.id).toBe(first.data.signUp.user.id);
+  });
+
+  it('given two sign-ups racing for one email, when both are sent at once, then exactly one succeeds', async () => {
+    const input = { email: 'race@example.com', name: 'Race', password: 'race-password' };
+    const results = await Promise.all([run(signUp, { input }), run(signUp, { input })]);
+    expect(results.filter((r) => !r.errors).length).toBe(1);
+    expect(results.find((r) => r.errors)?.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it.each([
+    [{ email: 'not-an-email' }, 'input.email'],
+    [{ name: ' ' }, 'input.name'],
+    [{ password: 'short' }, 'input.password'],
+  ])('given %j, when signing up, then BAD_USER_INPUT names %s', async (change, field) => {
+    const { errors } = await run(signUp, { input: { email: 'eve@example.com', name: 'Eve', password: 'eve-password', ...change } });
+    expect(errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+
+  describe('reading users', () => {
+    const user = 'query($id: ID!) { user(id: $id) { id name email role } }';
+
+    it('given no caller, when asking for me, then null; for a user, then UNAUTHENTICATED', async () => {
+      expect((await run('{ me { id } }')).data.me).toBeNull();
+      expect((await run(user, { id: alice!.id })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('given a customer, when reading themselves, then everything including the email', async () => {
+      expect((await run('{ me { id email } }', {}, as(alice!))).data.me).toEqual({ id: alice!.id, email: alice!.email });
+      expect((await run(user, { id: alice!.id }, as(alice!))).data.user.email).toBe(alice!.email);
+    });
+
+    it('given a customer, when reading another user, then FORBIDDEN', async () => {
+      const { data, errors } = await run(user, { id: bob!.id }, as(alice!));
+      expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(data?.user).toBeNull();
+    });
+
+    it('given an admin, when reading any user, then it is answered; an unknown id is null and a malformed one BAD_USER_INPUT', async () => {
+      expect((await run(user, { id: bob!.id }, as(admin!))).data.user).toEqual({ id: bob!.id, name: bob!.name, email: bob!.email, role: 'CUSTOMER' });
+      expect((await run(user, { id: '00000000-0000-4000-8000-000000000000' }, as(admin!))).data.user).toBeNull();
+      expect((await run(user, { id: 'garbage' }, as(admin!))).errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+    });
+
+    it('given user references, when resolved as entities, then one statement answers them all and emails show only to self or admin', async () => {
+      const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name email } } }';
+      const r = [...SEED_USERS.map((u) => ({ __typename: 'User', id: u.id })), { __typename: 'User', id: 'bad' }];
+      let statements = 0;
+      const stop = storage.storage.onStatement(() => (statements += 1));
+      try {
+        const asBob = await run(query, { r }, as(bob!));
+        expect(asBob.data._entities.map((u: any) => u?.email ?? null)).toEqual([null, null, bob!.email, null]);
+      } finally {
+        stop();
+      }
+      expect(statements).toBe(1);
+      const asAdmin = await run(query, { r }, as(admin!));
+      expect(asAdmin.data._entities.map((u: any) => u?.email ?? null)).toEqual([...SEED_USERS.map((u) => u.email), null]);
+      const anonymous = await run(query, { r });
+      expect(anonymous.data._entities.map((u: any) => u?.email ?? null)).toEqual([null, null, null, null]);
+    });
+  });
+});

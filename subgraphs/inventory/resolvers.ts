@@ -1,0 +1,39 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import { isUuid } from '../../platform/ids';
+import { shippingEstimate } from './domain/shipping';
+import type { Restock } from './domain/stock';
+import type { InventoryContext } from './subgraph';
+import { restock } from './commands/restock';
+
+/** A product reference from the gateway; `price` and `weightGrams` are present when `shippingEstimate` was asked for (@requires). */
+interface ProductReference {
+  id: string;
+  price?: { amount: number; currency: string } | null;
+  weightGrams?: number | null;
+}
+
+/** A product as inventory answers it: the reference, kept whole, plus its stock. */
+type StockedProduct = ProductReference & { stock: number };
+
+/** Inventory's resolvers: GraphQL in, commands and loaders out. */
+export const resolvers: GraphQLResolverMap<InventoryContext> = {
+  Mutation: {
+    restock: async (_: unknown, args: { input: Restock }, ctx: InventoryContext) => {
+      const stock = await restock(ctx, ctx.viewer, args.input);
+      const product: StockedProduct = { id: stock.productId, stock: stock.quantity };
+      return { product };
+    },
+  },
+  Product: {
+    // The reference's other fields (the @requires ones) stay on the object for `shippingEstimate`.
+    __resolveReference: async (ref: ProductReference, ctx: InventoryContext): Promise<StockedProduct | null> =>
+      isUuid(ref.id) ? { ...ref, stock: await ctx.loaders.stockByProductId.load(ref.id) } : null,
+    inStock: (product: StockedProduct) => product.stock > 0,
+    shippingEstimate: (product: StockedProduct) => {
+      if (!product.price || typeof product.weightGrams !== 'number') {
+        throw new Error('Product.shippingEstimate needs price and weightGrams; the gateway sends them through @requires.');
+      }
+      return shippingEstimate(product.price, product.weightGrams);
+    },
+  },
+};

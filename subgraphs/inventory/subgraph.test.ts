@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
+import { graphql, type GraphQLResponse } from '../../tests/support/graphqlClient';
+import { createLogger } from '../../platform/logger';
+import { runSubgraph } from '../../platform/subgraph';
+import type { RunningServer } from '../../platform/subgraphServer';
+import { IDENTITY_HEADER, signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import type { Identity } from '../../platform/auth/identity';
+import { SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
+import { newId } from '../../platform/ids';
+import { inventorySubgraph } from './subgraph';
+
+const NOW = new Date('2026-02-01T12:00:00.000Z');
+const admin: Identity = { userId: SEED_USERS[0]!.id, role: 'ADMIN' };
+const alice: Identity = { userId: SEED_USERS[1]!.id, role: 'CUSTOMER' };
+
+const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock inStock } } }`;
+const SHIPPING = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock shippingEstimate } } }`;
+const RESTOCK = `mutation($input: RestockInput!) { restock(input: $input) { product { id stock inStock } } }`;
+
+/** The inventory subgraph over HTTP, called as the gateway would call it. */
+describe(`inventory subgraph (${testStorageKind()})`, () => {
+  let t: TestStorage;
+  let server: RunningServer;
+  const secret = new Uint8Array(randomBytes(32));
+
+  beforeAll(async () => {
+    t = await openTestStorage();
+    const db = t.storage.database('inventory');
+    server = await runSubgraph(inventorySubgraph({ db, clock: { now: () => NOW } }), {
+      db,
+      port: 0,
+      host: '127.0.0.1',
+      production: false,
+      identitySecret: secret,
+      logger: createLogger('inventory', 'silent'),
+      seed: true,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.dispose();
+  });
+
+  async function call(query: string, variables: Record<string, unknown>, as?: Identity): Promise<GraphQLResponse> {
+    const headers: Record<string, string> = as ? { [IDENTITY_HEADER]: await signGatewayIdentity(as, secret) } : {};
+    return graphql(server.url, query, variables, { headers });
+  }
+
+  const ref = (id: string) => ({ __typename: 'Product', id });
+
+  it('given seeded products, when they are referenced, then each has its seeded stock', async () => {
+    const products = SEED_PRODUCTS.slice(0, 8);
+    const result = await call(ENTITIES, { r: products.map((p) => ref(p.id)) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities).toEqual(products.map((p) => ({ id: p.id, stock: p.stock, inStock: p.stock > 0 })));
+    expect(products.some((p) => p.stock === 0)).toBe(true);
+  });
+
+  it('given a product inventory has never stocked, then its stock is 0 and it is not in stock', async () => {
+    const id = newId();
+    expect((await call(ENTITIES, { r: [ref(id)] })).data._entities).toEqual([{ id, stock: 0, inStock: false }]);
+  });
+
+  it('given a malformed id, then the reference resolves to null without reaching SQL', async () => {
+    const seen: string[] = [];
+    const stop = t.storage.onStatement(({ text }) => seen.push(text));
+    try {
+      expect((await call(ENTITIES, { r: [ref("x' or 1=1 --")] })).data._entities).toEqual([null]);
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('reads the stock of any number of references with one statement', async () => {
+    let statements = 0;
+    const stop = t.storage.onStatement(({ scope }) => {
+      if (scope === 'inventory') statements += 1;
+    });
+    try {
+      const result = await call(ENTITIES, { r: SEED_PRODUCTS.map((p) => ref(p.id)) });
+      expect(result.data._entities).toHaveLength(SEED_PRODUCTS.length);
+    } finally {
+      stop();
+    }
+    expect(statements).toBe(1);
+  });
+
+  it('estimates shipping from the price and weight the gateway sends along (@requires), keeping them on the reference', async () => {
+    const cheap = SEED_PRODUCTS[0]!;
+    const result = await call(SHIPPING, {
+      r: [
+        { ...ref(cheap.id), price: { amount: 9_999, currency: 'USD' }, weightGrams: 501 },
+        { ...ref(SEED_PRODUCTS[1]!.id), price: { amount: 10_000, currency: 'USD' }, weightGrams: 5_000 },
+        { ...ref(SEED_PRODUCTS[2]!.id), price: { amount: 1_000, currency: 'USD' }, weightGrams: 500 },
+      ],
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities).toEqual([
+      { id: cheap.id, stock: cheap.stock, shippingEstimate: 699 },
+      { id: SEED_PRODUCTS[1]!.id, stock: SEED_PRODUCTS[1]!.stock, shippingEstimate: 0 },
+      { id: SEED_PRODUCTS[2]!.id, stock: SEED_PRODUCTS[2]!.stock, shippingEstimate: 599 },
+    ]);
+  });
+
+  it('given an ADMIN, when a product is restocked twice, then both additions count', async () => {
+    const product = SEED_PRODUCTS[4]!;
+    const first = await call(RESTOCK, { input: { productId: product.id, quantity: 5 } }, admin);
+    expect(first.errors).toBeUndefined();
+    expect(first.data.restock.product).toEqual({ id: product.id, stock: product.stock + 5, inStock: true });
+    const [second, third] = await Promise.all([
+      call(RESTOCK, { input: { productId: product.id, quantity: 10 } }, admin),
+      call(RESTOCK, { input: { productId: product.id, quantity: 20 } }, admin),
+    ]);
+    expect([second.errors, third.errors]).toEqual([undefined, undefined]);
+    expect((await call(ENTITIES, { r: [ref(product.id)] })).data._entities[0].stock).toBe(product.stock + 35);
+    const [row] = await t.storage
+      .database('inventory')
+      .query<{ updated_at: Date }>('select updated_at from inventory.stock where product_id = $1', [product.id]);
+    expect(row?.updated_at).toEqual(NOW);
+  });
+
+  it('given an ADMIN, when a product without a stock row is restocked, then the row is created', async () => {
+    const id = newId();
+    const result = await call(RESTOCK, { input: { productId: id.toUpperCase(), quantity: 7 } }, admin);
+    expect(result.data.restock.product).toEqual({ id, stock: 7, inStock: true });
+  });
+
+  it('refuses a restock past the stock ceiling with CONFLICT and leaves the stock alone', async () => {
+    const id = newId();
+    await t.storage.database('inventory').query('insert into inventory.stock (product_id, quantity, updated_at) values ($1, $2, $3)', [id, 999_999_999, NOW]);
+    const result = await call(RESTOCK, { input: { productId: id, quantity: 2 } }, admin);
+    expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect((await call(ENTITIES, { r: [ref(id)] })).data._entities[0].stock).toBe(999_999_999);
+  });
+
+  it.each([
+    ['anonymous', undefined, 'UNAUTHENTICATED'],
+    ['a customer', alice, 'FORBIDDEN'],
+  ])('given %s caller, then restock is refused with %s', async (_, as, code) => {
+    const result = await call(RESTOCK, { input: { productId: SEED_PRODUCTS[0]!.id, quantity: 1 } }, as);
+    expect(result.errors?.[0]?.extensions?.code).toBe(code);
+    expect(result.data).toBeNull();
+  });
+
+  it.each([
+    [{ productId: 'nope', quantity: 1 }, 'input.productId'],
+    [{ productId: SEED_PRODUCTS[0]!.id, quantity: 0 }, 'input.quantity'],
+    [{ productId: SEED_PRODUCTS[0]!.id, quantity: 100_001 }, 'input.quantity'],
+  ])('given an ADMIN and input %j, then restock is BAD_USER_INPUT naming %s', async (input, field) => {
+    const result = await call(RESTOCK, { input }, admin);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+});

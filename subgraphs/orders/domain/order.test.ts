@@ -1,0 +1,30 @@
+import { DomainError, ErrorCode } from '../../../platform/errors';
+import { lineTotal, nextStatusOnCancel, type OrderStatus } from './order';
+
+describe('nextStatusOnCancel', () => {
+  it.each<OrderStatus>(['PENDING', 'CONFIRMED'])('given a %s order, when it is cancelled, then it becomes CANCELLED', (status) => {
+    expect(nextStatusOnCancel(status)).toBe('CANCELLED');
+  });
+
+  it.each<OrderStatus>(['REJECTED', 'CANCELLED'])('given a %s order, when it is cancelled, then it is a CONFLICT stating the status', (status) => {
+    let caught: unknown;
+    try {
+      nextStatusOnCancel(status);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DomainError);
+    expect((caught as DomainError).code).toBe(ErrorCode.CONFLICT);
+    expect((caught as DomainError).message).toBe(`Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`);
+  });
+
+  it('given a status it does not know (bad data), then it fails loudly', () => {
+    expect(() => nextStatusOnCancel('SHIPPED' as OrderStatus)).toThrow('Unknown order status "SHIPPED".');
+  });
+});
+
+describe('lineTotal', () => {
+  it('given a unit price and a quantity, then the total is their product in the same currency', () => {
+    expect(lineTotal({ quantity: 3, unitPrice: { amount: 1999, currency: 'EUR' } })).toEqual({ amount: 5997, currency: 'EUR' });
+  });
+});

@@ -1,0 +1,41 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import type { PageArgs } from '../../platform/pagination';
+import { lineTotal, type Order, type OrderLine } from './domain/order';
+import type { OrderLineRequest } from './domain/placeOrder';
+import type { OrdersContext } from './subgraph';
+import { orderForViewer, visibleOrder } from './queries/orderForViewer';
+import { customerOrders } from './queries/customerOrders';
+import { placeOrder } from './commands/placeOrder';
+import { cancelOrder } from './commands/cancelOrder';
+
+/** Orders' resolvers: GraphQL in, commands and queries out. */
+export const resolvers: GraphQLResolverMap<OrdersContext> = {
+  Query: {
+    order: (_: unknown, args: { id: string }, ctx: OrdersContext) => orderForViewer(ctx.loaders, ctx.viewer, args.id),
+  },
+  Mutation: {
+    placeOrder: async (_: unknown, args: { input: { lines: OrderLineRequest[] } }, ctx: OrdersContext) => {
+      const { order, lines } = await placeOrder(ctx, ctx.viewer, args.input);
+      // The payload's own fields then resolve from what was just written, with no read back.
+      ctx.loaders.orderById.prime(order.id, order);
+      ctx.loaders.linesByOrderId.prime(order.id, lines);
+      return { order };
+    },
+    cancelOrder: async (_: unknown, args: { input: { orderId: string } }, ctx: OrdersContext) => ({
+      order: await cancelOrder(ctx, ctx.viewer, args.input),
+    }),
+  },
+  Order: {
+    __resolveReference: (ref: { id: string }, ctx: OrdersContext) => visibleOrder(ctx.loaders, ctx.viewer, ref.id),
+    customer: (order: Order) => ({ id: order.customerId }),
+    lines: (order: Order, _: unknown, ctx: OrdersContext) => ctx.loaders.linesByOrderId.load(order.id),
+    placedAt: (order: Order) => order.placedAt.toISOString(),
+  },
+  OrderLine: {
+    product: (line: OrderLine) => ({ id: line.productId }),
+    lineTotal: (line: OrderLine) => lineTotal(line),
+  },
+  User: {
+    orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => customerOrders(ctx.loaders, ctx.viewer, user.id, args),
+  },
+};

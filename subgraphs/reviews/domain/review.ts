@@ -1,0 +1,47 @@
+import { badInput } from '../../../platform/errors';
+import { isUuid } from '../../../platform/ids';
+
+/** A review as the reviews subgraph stores it. */
+export interface Review {
+  id: string;
+  productId: string;
+  authorId: string;
+  rating: number;
+  body: string;
+  createdAt: Date;
+}
+
+/** Fields of a new review, as a client sends them. */
+export interface NewReview {
+  productId: string;
+  rating: number;
+  body: string;
+}
+
+/** A product's ratings in sum. */
+export interface RatingSummary {
+  /** Mean rating; null without reviews. */
+  average: number | null;
+  count: number;
+}
+
+export const MIN_RATING = 1;
+export const MAX_RATING = 5;
+export const MAX_BODY_LENGTH = 2000;
+
+/**
+ * Checks a new review and returns it normalised (body trimmed, product id in
+ * lower case). Only the product id's shape can be checked here: whether the
+ * product exists is known to the products subgraph alone.
+ */
+export function validateNewReview(input: NewReview): NewReview {
+  if (!isUuid(input.productId)) throw badInput('input.productId', `productId must be a product id (UUID), got "${input.productId}".`);
+  if (!Number.isInteger(input.rating) || input.rating < MIN_RATING || input.rating > MAX_RATING) {
+    throw badInput('input.rating', `Rating must be an integer from ${MIN_RATING} to ${MAX_RATING}, got ${input.rating}.`);
+  }
+  const body = input.body.trim();
+  if (body.length < 1 || body.length > MAX_BODY_LENGTH) {
+    throw badInput('input.body', `Body must be 1 to ${MAX_BODY_LENGTH} characters after trimming, got ${body.length}.`);
+  }
+  return { productId: input.productId.toLowerCase(), rating: input.rating, body };
+}

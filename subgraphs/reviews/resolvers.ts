@@ -1,0 +1,30 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import { parsePage, type PageArgs } from '../../platform/pagination';
+import type { NewReview, Review } from './domain/review';
+import type { ReviewsContext } from './subgraph';
+import { addReview } from './commands/addReview';
+
+export const resolvers: GraphQLResolverMap<ReviewsContext> = {
+  Mutation: {
+    addReview: async (_: unknown, args: { input: NewReview }, ctx: ReviewsContext) => ({
+      review: await addReview(ctx, ctx.viewer, args.input),
+    }),
+  },
+  Review: {
+    __resolveReference: (ref: { id: string }, ctx: ReviewsContext) => ctx.loaders.reviewById.load(ref.id),
+    // References only: the products and accounts subgraphs resolve the rest.
+    product: (review: Review) => ({ id: review.productId }),
+    author: (review: Review) => ({ id: review.authorId }),
+    createdAt: (review: Review) => review.createdAt.toISOString(),
+  },
+  Product: {
+    // Every field added here loads by the id alone, so resolving the reference reads nothing.
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    reviews: (product: { id: string }, args: PageArgs, ctx: ReviewsContext) => ctx.loaders.reviewsByProduct(product.id, parsePage(args)),
+    rating: (product: { id: string }, _args: unknown, ctx: ReviewsContext) => ctx.loaders.ratingByProduct.load(product.id),
+  },
+  User: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    reviews: (user: { id: string }, args: PageArgs, ctx: ReviewsContext) => ctx.loaders.reviewsByAuthor(user.id, parsePage(args)),
+  },
+};

@@ -1,0 +1,39 @@
+import { startTestStack, type TestStack } from '../support/testStack';
+import { testStorageKind } from '../support/testStorage';
+
+/** With NODE_ENV=production the API keeps its internals to itself. */
+describe(`production mode (${testStorageKind()})`, () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    t = await startTestStack({ production: true });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('turns off Sandbox and introspection', async () => {
+    const page = await fetch(t.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/sandbox/i);
+    const introspection = await t.query('{ __schema { types { name } } }');
+    expect(introspection.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('still explains bad input', async () => {
+    const result = await t.query('{ products(first: -1) { totalCount } }');
+    expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('shows no stack traces, SQL or internal URLs when a subgraph fails', async () => {
+    await t.stack.subgraphs.inventory.close();
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 2) { edges { node { name stock } } } }' }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text);
+    expect(body.errors.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/127\.0\.0\.1|localhost|stacktrace|ECONNREFUSED|select |\.ts:\d+/i);
+    expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
