@@ -79,7 +79,12 @@ export function formatGraphQLError(
     };
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
-  if (!production) return { ...formatted, extensions: { ...formatted.extensions, code } };
+  if (!production) {
+    // Stack traces help only with faults; for an expected code they show gateway internals.
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions: { ...formatted.extensions, code } };
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, code } };
+  }
   // In production only known, client-facing codes keep their message, and only `code` and `field`
   // survive of the extensions: no stack trace, no subgraph name.
   if (code === ErrorCode.INTERNAL_SERVER_ERROR || (!PUBLIC_CODES.has(code) && !isGraphQLRequestErrorCode(code))) {

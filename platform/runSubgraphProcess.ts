@@ -29,7 +29,9 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
 ): Promise<void> {
   const config = readCommonConfig(env);
   const logger = createLogger(name, config.logLevel);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Without DATABASE_URL each subgraph process gets a PGlite folder of its own: PGlite is
+  // single-process, so it cannot share the embedded stack's `pglite` folder or another subgraph's.
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteFolder: `pglite-${name}` });
   const db = storage.database(name);
   const definition = await build({ db, clock: systemClock, logger, dataDir: config.dataDir });
   const server = await runSubgraph(definition, {

@@ -6,8 +6,10 @@ import { ConnectionPool } from './database';
 export interface StorageOptions {
   /** A PostgreSQL connection string. When absent, an embedded PGlite database is used. */
   databaseUrl?: string;
-  /** Where PGlite keeps its files (`<dataDir>/pglite`). Ignored with `databaseUrl`. */
+  /** Where PGlite keeps its files (`<dataDir>/<pgliteFolder>`). Ignored with `databaseUrl`. */
   dataDir?: string;
+  /** The folder under `dataDir`. Default `pglite`. A PGlite folder must be opened by one process at a time. */
+  pgliteFolder?: string;
   /** Start PGlite from this dump (`PGlite.dumpDataDir`) in memory instead of from `dataDir`. Tests use it to skip initdb. */
   pgliteTemplate?: Blob;
   /** PostgreSQL pool size. Default 10. */
@@ -30,7 +32,7 @@ export async function openStorage(options: StorageOptions): Promise<ConnectionPo
   if (options.pgliteTemplate) {
     pglite = await PGlite.create({ loadDataDir: options.pgliteTemplate });
   } else if (options.dataDir) {
-    const dir = path.resolve(options.dataDir, 'pglite');
+    const dir = path.resolve(options.dataDir, options.pgliteFolder ?? 'pglite');
     fs.mkdirSync(dir, { recursive: true });
     pglite = await PGlite.create({ dataDir: dir });
   } else {
