@@ -16,18 +16,25 @@ export function loadOrCreateSecret(configured: string | undefined, dataDir: stri
   }
   const file = path.resolve(dataDir, fileName);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (!fs.existsSync(file)) {
-    // Written whole to a temporary file, then linked into place: `link` fails when the file exists,
-    // so two processes starting at once both end up reading the first complete secret.
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(temporary, randomBytes(48).toString('base64url'), { mode: 0o600 });
-    try {
-      fs.linkSync(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      fs.unlinkSync(temporary);
-    }
-  }
+  if (!fs.existsSync(file)) writeFileOnce(file, randomBytes(48).toString('base64url'));
   return new Uint8Array(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8'));
+}
+
+/**
+ * Creates `file` with `contents` (mode 0600) unless it exists. It is written
+ * whole to a temporary file and then linked into place: `link` fails when the
+ * file exists, so of several processes starting at once, all end up reading
+ * the first complete file and none a half-written one.
+ */
+export function writeFileOnce(file: string, contents: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(temporary, contents, { mode: 0o600 });
+  try {
+    fs.linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    fs.unlinkSync(temporary);
+  }
 }

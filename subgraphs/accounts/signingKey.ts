@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileOnce } from '../../platform/secrets';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK, type KeyLike } from 'jose';
 
 /** The key accounts signs access tokens with, and what verifiers need to know of it. */
@@ -62,18 +62,6 @@ export function jwksDocument(key: SigningKey): JwksDocument {
 }
 
 async function writeNewKey(file: string): Promise<void> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-  const pem = await exportPKCS8(privateKey);
-  // Written whole to a temporary file, then linked into place: `link` fails when the file exists,
-  // so two processes starting at once both end up reading the first complete key.
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(temporary, pem, { mode: 0o600 });
-  try {
-    fs.linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    fs.unlinkSync(temporary);
-  }
+  writeFileOnce(file, await exportPKCS8(privateKey));
 }
