@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DeliveredEvent, DomainEvent } from './event';
+import type { EventBus } from './eventBus';
+import { InMemoryEventBus } from './inMemoryEventBus';
+import { NatsEventBus } from './natsEventBus';
+
+/**
+ * One contract, every adapter: the in-memory bus always, NATS JetStream when
+ * NATS_URL is set (under a prefix unique to this run, deleted afterwards).
+ */
+const adapters: Array<[string, () => Promise<EventBus & { dispose?: () => Promise<void> }>]> = [
+  ['in-memory', async () => new InMemoryEventBus({ retryDelayMs: 20 })],
+];
+if (process.env.NATS_URL) {
+  adapters.push([
+    'NATS JetStream',
+    async () => {
+      const bus = await NatsEventBus.connect({ servers: process.env.NATS_URL!, prefix: `t${randomBytes(5).toString('hex')}`, retryDelayMs: 50 });
+      return Object.assign(bus, { dispose: () => bus.deleteStreams() });
+    },
+  ]);
+}
+
+function event(domain: string, type: string, aggregateId: string, data: unknown = {}): DomainEvent {
+  return { eventId: randomUUID(), domain, type, aggregateId, aggregateVersion: 1, occurredAt: new Date().toISOString(), correlationId: 'test', causationId: null, data };
+}
+
+/** Collects delivered events until `count` have arrived (or fails after 10 s). */
+function collector(count: number) {
+  const events: DeliveredEvent[] = [];
+  let done: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const timeout = setTimeout(() => done(), 10_000);
+  return {
+    events,
+    handler: async (e: DeliveredEvent) => {
+      events.push(e);
+      if (events.length >= count) {
+        clearTimeout(timeout);
+        done();
+      }
+    },
+    finished,
+  };
+}
+
+describe.each(adapters)('event bus contract: %s', (_name, open) => {
+  let bus: EventBus & { dispose?: () => Promise<void> };
+  beforeEach(async () => {
+    bus = await open();
+  });
+  afterEach(async () => {
+    await bus.dispose?.();
+    await bus.close();
+  });
+
+  it('delivers a domain’s events in order, numbered by stream position', async () => {
+    const published = [event('orders', 'OrderPlaced', 'a'), event('orders', 'OrderConfirmed', 'a'), event('orders', 'OrderPlaced', 'b')];
+    for (const e of published) await bus.publish(e);
+    await bus.publish(event('reviews', 'ReviewAdded', 'r'));
+    const c = collector(3);
+    const sub = await bus.subscribe({ consumer: 'c1', domain: 'orders' }, c.handler);
+    await c.finished;
+    await sub.stop();
+    expect(c.events.map((e) => [e.eventId, e.sequence])).toEqual(published.map((e, i) => [e.eventId, i + 1]));
+    expect(c.events[0]).toMatchObject({ type: 'OrderPlaced', aggregateId: 'a', domain: 'orders', correlationId: 'test' });
+  });
+
+  it('delivers only the types asked for', async () => {
+    await bus.publish(event('inventory', 'StockReserved', 'x'));
+    await bus.publish(event('inventory', 'StockRestocked', 'y'));
+    await bus.publish(event('inventory', 'StockReleased', 'z'));
+    const c = collector(2);
+    const sub = await bus.subscribe({ consumer: 'filtered', domain: 'inventory', types: ['StockReserved', 'StockReleased'] }, c.handler);
+    await c.finished;
+    await sub.stop();
+    expect(c.events.map((e) => e.type)).toEqual(['StockReserved', 'StockReleased']);
+  });
+
+  it('delivers an event again when its handler throws, before any later event', async () => {
+    const first = event('orders', 'OrderPlaced', 'a');
+    const second = event('orders', 'OrderPlaced', 'b');
+    await bus.publish(first);
+    await bus.publish(second);
+    const seen: string[] = [];
+    let failures = 0;
+    const c = collector(2);
+    const sub = await bus.subscribe({ consumer: 'flaky', domain: 'orders' }, async (e) => {
+      seen.push(e.aggregateId);
+      if (e.aggregateId === 'a' && failures < 2) {
+        failures += 1;
+        throw new Error('not yet');
+      }
+      await c.handler(e);
+    });
+    await c.finished;
+    await sub.stop();
+    expect(seen).toEqual(['a', 'a', 'a', 'b']);
+  });
+
+  it('resumes a durable consumer after the last event it acknowledged', async () => {
+    await bus.publish(event('orders', 'OrderPlaced', '1'));
+    await bus.publish(event('orders', 'OrderPlaced', '2'));
+    const c1 = collector(2);
+    const sub1 = await bus.subscribe({ consumer: 'durable', domain: 'orders' }, c1.handler);
+    await c1.finished;
+    await sub1.stop();
+    await bus.publish(event('orders', 'OrderPlaced', '3'));
+    const c2 = collector(1);
+    const sub2 = await bus.subscribe({ consumer: 'durable', domain: 'orders' }, c2.handler);
+    await c2.finished;
+    // Nothing more arrives: events 1 and 2 were acknowledged before.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sub2.stop();
+    expect(c2.events.map((e) => e.aggregateId)).toEqual(['3']);
+  });
+
+  it('replays from a stored position', async () => {
+    for (const id of ['1', '2', '3', '4']) await bus.publish(event('orders', 'OrderPlaced', id));
+    const first = collector(4);
+    const sub1 = await bus.subscribe({ consumer: 'replayer', domain: 'orders' }, first.handler);
+    await first.finished;
+    await sub1.stop();
+    const again = collector(2);
+    const sub2 = await bus.subscribe({ consumer: 'replayer', domain: 'orders', from: { sequence: 3 } }, again.handler);
+    await again.finished;
+    await sub2.stop();
+    expect(again.events.map((e) => [e.aggregateId, e.sequence])).toEqual([
+      ['3', 3],
+      ['4', 4],
+    ]);
+  });
+
+  it('stores an event published twice once', async () => {
+    const e = event('products', 'ProductCreated', 'p');
+    await bus.publish(e);
+    await bus.publish(e);
+    await bus.publish(event('products', 'ProductCreated', 'q'));
+    const c = collector(2);
+    const sub = await bus.subscribe({ consumer: 'dedupe', domain: 'products' }, c.handler);
+    await c.finished;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sub.stop();
+    expect(c.events.map((x) => x.aggregateId)).toEqual(['p', 'q']);
+  });
+
+  it('gives every consumer every event', async () => {
+    await bus.publish(event('accounts', 'UserSignedUp', 'u'));
+    const a = collector(1);
+    const b = collector(1);
+    const subA = await bus.subscribe({ consumer: 'a', domain: 'accounts' }, a.handler);
+    const subB = await bus.subscribe({ consumer: 'b', domain: 'accounts' }, b.handler);
+    await Promise.all([a.finished, b.finished]);
+    await Promise.all([subA.stop(), subB.stop()]);
+    expect([a.events.length, b.events.length]).toEqual([1, 1]);
+  });
+});
