@@ -3,6 +3,7 @@ import { openStorage } from './platform/storage/openStorage';
 import { createLogger } from './platform/logger';
 import { loadOrCreateSecret } from './platform/secrets';
 import { onShutdownSignal } from './platform/shutdown';
+import { openEventBus } from './platform/events/openEventBus';
 import { startStack } from './stack';
 
 // Composition root of `npm start`: the gateway and all five subgraphs in one
@@ -14,8 +15,11 @@ async function main(): Promise<void> {
   const logger = createLogger('stack', common.logLevel);
   const storage = await openStorage({ databaseUrl: common.databaseUrl, dataDir: common.dataDir });
   logger.info({ storage: storage.kind, dataDir: common.dataDir }, 'storage open');
+  const bus = await openEventBus({ natsUrl: common.natsUrl, prefix: common.natsPrefix, name: 'commerce-stack' });
+  logger.info({ eventBus: common.natsUrl ? 'nats' : 'in-memory' }, 'event bus open');
   const stack = await startStack({
     storage,
+    bus,
     dataDir: common.dataDir,
     host: common.host,
     production: common.production,
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
   logger.info(`supergraph ready: ${stack.gateway.url}${common.production ? '' : ' (Apollo Sandbox: open it in a browser)'}`);
   onShutdownSignal(logger, async () => {
     await stack.close();
+    await bus.close();
     await storage.close();
   });
 }

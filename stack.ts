@@ -3,7 +3,10 @@ import type { ConnectionPool } from './platform/storage/database';
 import { systemClock, type Clock } from './platform/clock';
 import { createLogger } from './platform/logger';
 import { runSubgraph } from './platform/subgraph';
-import type { RunningServer } from './platform/subgraphServer';
+import type { Database } from './platform/storage/database';
+import type { SubgraphDefinition, RunningSubgraph } from './platform/subgraph';
+import type { EventBus } from './platform/events/eventBus';
+import { Outbox } from './platform/events/outbox';
 import { startGateway, type RunningGateway } from './gateway/server';
 import { createAuthenticator } from './gateway/auth/authenticate';
 import { accountsSubgraph } from './subgraphs/accounts/subgraph';
@@ -24,9 +27,13 @@ export interface StackPorts {
   reviews: number;
 }
 
+export type SubgraphName = keyof Omit<StackPorts, 'gateway'>;
+
 export interface StackOptions {
   /** One pool shared by every subgraph; each writes only its own Postgres schema. */
   storage: ConnectionPool;
+  /** One bus shared by every subgraph; the owner closes it. */
+  bus: EventBus;
   /** Generated keys and secrets live here. */
   dataDir: string;
   host: string;
@@ -50,7 +57,11 @@ export interface StackOptions {
 export interface RunningStack {
   gateway: RunningGateway;
   /** Each subgraph's GraphQL endpoint. */
-  subgraphs: Record<keyof Omit<StackPorts, 'gateway'>, RunningServer>;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  /** Each subgraph's event log. */
+  outboxes: Record<SubgraphName, Outbox>;
+  /** Publishes every unsent event and catches every projection up, repeatedly until nothing moves (tests use it). */
+  settle(): Promise<void>;
   /** Stops the gateway first, then the subgraphs; storage stays open (its owner closes it). */
   close(): Promise<void>;
 }
@@ -64,10 +75,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const clock = options.clock ?? systemClock;
   const started: Array<{ close(): Promise<void> }> = [];
   try {
-    const run = async <C extends object>(name: keyof Omit<StackPorts, 'gateway'>, build: (db: ReturnType<ConnectionPool['database']>) => Parameters<typeof runSubgraph<C>>[0]) => {
+    const outboxes = {} as Record<SubgraphName, Outbox>;
+    const run = async <C extends object>(name: SubgraphName, build: (deps: { db: Database; outbox: Outbox }) => SubgraphDefinition<C>) => {
       const db = options.storage.database(name);
-      const server = await runSubgraph(build(db), {
+      const outbox = new Outbox(name, clock);
+      outboxes[name] = outbox;
+      const server = await runSubgraph(build({ db, outbox }), {
         db,
+        eventsDb: options.storage.database(`${name}:events`),
+        outbox,
+        bus: options.bus,
         port: options.ports[name],
         host: options.host,
         production: options.production,
@@ -80,11 +97,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
 
     const signingKey = await loadOrCreateSigningKey({ configuredPem: options.jwt.privateKeyPem, dataDir: options.dataDir });
-    const accounts = await run('accounts', (db) => accountsSubgraph({ db, clock, signingKey, jwt: options.jwt }));
-    const products = await run('products', (db) => productsSubgraph({ db, clock }));
-    const inventory = await run('inventory', (db) => inventorySubgraph({ db, clock }));
-    const orders = await run('orders', (db) => ordersSubgraph({ db, clock, catalog: subgraphProductCatalog(products.url) }));
-    const reviews = await run('reviews', (db) => reviewsSubgraph({ db, clock }));
+    const accounts = await run('accounts', ({ db, outbox }) => accountsSubgraph({ db, outbox, clock, signingKey, jwt: options.jwt }));
+    const products = await run('products', ({ db, outbox }) => productsSubgraph({ db, outbox, clock }));
+    const inventory = await run('inventory', ({ db, outbox }) => inventorySubgraph({ db, outbox, clock }));
+    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, clock, catalog: subgraphProductCatalog(products.url) }));
+    const reviews = await run('reviews', ({ db, outbox }) => reviewsSubgraph({ db, outbox, clock }));
 
     const jwksUrl = new URL('/.well-known/jwks.json', accounts.url).toString();
     const gateway = await startGateway({
@@ -98,9 +115,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       identitySecret: options.identitySecret,
       logger: createLogger('gateway', options.logLevel),
     });
+    const subgraphs = { accounts, products, inventory, orders, reviews };
     return {
       gateway,
-      subgraphs: { accounts, products, inventory, orders, reviews },
+      subgraphs,
+      outboxes,
+      settle: async () => {
+        // Each round publishes what the last one's consumers wrote; a few rounds settle a saga.
+        for (let round = 0; round < 10; round += 1) {
+          const before = await unsettledCount(options.storage, Object.keys(subgraphs));
+          await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.drainOutbox()));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.catchUpProjections()));
+          if (before === 0 && (await unsettledCount(options.storage, Object.keys(subgraphs))) === 0) return;
+        }
+      },
       close: async () => {
         await gateway.close();
         await Promise.all(started.map((server) => server.close()));
@@ -110,4 +139,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await Promise.allSettled(started.map((server) => server.close()));
     throw error;
   }
+}
+
+/** Unpublished outbox rows across the subgraphs. */
+async function unsettledCount(storage: ConnectionPool, schemas: string[]): Promise<number> {
+  const db = storage.database('settle');
+  let total = 0;
+  for (const schema of schemas) {
+    const [row] = await db.query<{ n: string }>(`select count(*) as n from ${schema}.outbox where published_at is null`);
+    total += Number(row?.n ?? 0);
+  }
+  return total;
 }

@@ -48,6 +48,10 @@ export interface CommonConfig {
   seed: boolean;
   /** `GATEWAY_IDENTITY_SECRET`: shared by the gateway and subgraphs; generated into the data directory when unset. */
   identitySecret: string | undefined;
+  /** `NATS_URL`: NATS JetStream carries events when set; else the in-process bus. */
+  natsUrl: string | undefined;
+  /** `NATS_PREFIX`, default '': prepended to stream names and subjects, so deployments can share a NATS server. */
+  natsPrefix: string;
 }
 
 export function readCommonConfig(env: Env): CommonConfig {
@@ -59,6 +63,8 @@ export function readCommonConfig(env: Env): CommonConfig {
     host: env.HOST || '127.0.0.1',
     seed: readBoolean(env, 'SEED', true),
     identitySecret: env.GATEWAY_IDENTITY_SECRET || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    natsPrefix: env.NATS_PREFIX || '',
   };
 }
 

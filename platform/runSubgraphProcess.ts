@@ -7,10 +7,14 @@ import { createLogger, type Logger } from './logger';
 import { loadOrCreateSecret } from './secrets';
 import { runSubgraph, type SubgraphDefinition } from './subgraph';
 import { onShutdownSignal } from './shutdown';
+import { Outbox } from './events/outbox';
+import { openEventBus } from './events/openEventBus';
 
 /** What a subgraph's `main.ts` builds its definition from. */
 export interface SubgraphDeps {
   db: Database;
+  /** The subgraph's event log; commands append to it. */
+  outbox: Outbox;
   clock: Clock;
   logger: Logger;
   dataDir: string;
@@ -33,9 +37,15 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   // single-process, so it cannot share the embedded stack's `pglite` folder or another subgraph's.
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteFolder: `pglite-${name}` });
   const db = storage.database(name);
-  const definition = await build({ db, clock: systemClock, logger, dataDir: config.dataDir });
+  const bus = await openEventBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, name });
+  if (!config.natsUrl) logger.warn('NATS_URL is not set: events stay inside this process, so other subgraph processes never see them');
+  const outbox = new Outbox(name, systemClock);
+  const definition = await build({ db, outbox, clock: systemClock, logger, dataDir: config.dataDir });
   const server = await runSubgraph(definition, {
     db,
+    eventsDb: storage.database(`${name}:events`),
+    outbox,
+    bus,
     port: readPort(env, 'PORT', defaultPort),
     host: config.host,
     production: config.production,
@@ -45,6 +55,7 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   });
   onShutdownSignal(logger, async () => {
     await server.close();
+    await bus.close();
     await storage.close();
   });
 }

@@ -4,7 +4,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from './auth/identity';
 import type { Database } from './storage/database';
+import path from 'node:path';
 import { migrate } from './storage/migrate';
+import type { Outbox } from './events/outbox';
+import type { EventBus, EventSubscription } from './events/eventBus';
+import { startOutboxRelay } from './events/outboxRelay';
+import { startProjections, type Projection } from './events/projection';
+import { startConsumer, type ConsumerDefinition } from './events/consumer';
 import type { Logger } from './logger';
 import { startSubgraphServer, type RouteHandler, type RunningServer } from './subgraphServer';
 
@@ -16,17 +22,40 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Folder of numbered `.sql` migrations. */
   migrationsDir: string;
-  /** Builds the per-request context: the caller plus fresh DataLoaders. */
-  createContext(viewer: Viewer): TContext;
+  /** Builds the per-request context: the caller, the request id (the correlation id of the events it causes) and fresh DataLoaders. */
+  createContext(viewer: Viewer, requestId: string): TContext;
   /** Loads the deterministic demo data when the subgraph's tables are empty. */
   seed?(db: Database): Promise<void>;
   /** Non-GraphQL routes, such as the accounts JWKS. */
   routes?: RouteHandler[];
+  /** Read models kept from this subgraph's own event log. */
+  projections?: readonly Projection[];
+  /** Reactions to other domains' events, fed by the bus. */
+  consumers?: readonly ConsumerDefinition[];
+}
+
+/** Where the shared event tables' migrations live. */
+const EVENT_MIGRATIONS = path.join(__dirname, 'events', 'migrations');
+
+/** Creates or updates a subgraph's schema: the shared event tables, then its own migrations. Returns the versions applied. */
+export async function migrateSubgraph(db: Database, definition: Pick<SubgraphDefinition<BaseContext>, 'name' | 'migrationsDir'>): Promise<string[]> {
+  const shared = await migrate(db, definition.name, EVENT_MIGRATIONS, { versionPrefix: 'platform_' });
+  return [...shared, ...(await migrate(db, definition.name, definition.migrationsDir))];
 }
 
 export interface RunSubgraphOptions {
   /** The subgraph's handle on storage (`ConnectionPool.database(name)`). */
   db: Database;
+  /** The subgraph's event log; the same instance its commands append to. */
+  outbox: Outbox;
+  /**
+   * The handle the relay, projections and consumers use: the same schema,
+   * reported under its own scope (`<name>:events`), so background statements
+   * never count as a request's. Default: `db`.
+   */
+  eventsDb?: Database;
+  /** Where the relay publishes and consumers subscribe. */
+  bus: EventBus;
   port: number;
   host: string;
   production: boolean;
@@ -36,24 +65,63 @@ export interface RunSubgraphOptions {
   seed: boolean;
 }
 
-/** Migrates the subgraph's schema, seeds it when asked, and serves it. */
+/** A served subgraph with its event machinery. */
+export interface RunningSubgraph extends RunningServer {
+  /** Publishes every unsent event now (tests use it to avoid waiting for a poll). */
+  drainOutbox(): Promise<void>;
+  /** Brings every projection up to the end of the log. */
+  catchUpProjections(): Promise<void>;
+}
+
+/**
+ * Migrates the subgraph's schema, seeds it when asked, starts its outbox
+ * relay, projections and consumers, and serves it. `close` stops them all,
+ * the server first, so no request writes events no relay will publish.
+ */
 export async function runSubgraph<TContext extends BaseContext>(
   definition: SubgraphDefinition<TContext>,
   options: RunSubgraphOptions,
-): Promise<RunningServer> {
-  const { db } = options;
-  const applied = await migrate(db, definition.name, definition.migrationsDir);
-  if (applied.length) options.logger.info({ applied }, `${definition.name} migrations applied`);
+): Promise<RunningSubgraph> {
+  const { db, outbox, bus, logger } = options;
+  const eventsDb = options.eventsDb ?? db;
+  const applied = await migrateSubgraph(db, definition);
+  if (applied.length) logger.info({ applied }, `${definition.name} migrations applied`);
   if (options.seed && definition.seed) await definition.seed(db);
-  return startSubgraphServer({
-    name: definition.name,
-    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
-    port: options.port,
-    host: options.host,
-    production: options.production,
-    identitySecret: options.identitySecret,
-    createContext: (viewer) => definition.createContext(viewer),
-    logger: options.logger,
-    routes: definition.routes,
-  });
+  const relay = startOutboxRelay({ db: eventsDb, outbox, bus, logger });
+  const projections = startProjections({ db: eventsDb, outbox, projections: definition.projections ?? [], logger });
+  const consumers: EventSubscription[] = [];
+  try {
+    for (const consumer of definition.consumers ?? []) {
+      consumers.push(await startConsumer({ bus, db: eventsDb, schema: definition.name, definition: consumer, logger }));
+    }
+    const server = await startSubgraphServer({
+      name: definition.name,
+      schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+      port: options.port,
+      host: options.host,
+      production: options.production,
+      identitySecret: options.identitySecret,
+      createContext: (viewer, requestId) => definition.createContext(viewer, requestId),
+      logger,
+      routes: definition.routes,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      ...server,
+      drainOutbox: () => relay.drain(),
+      catchUpProjections: () => projections.catchUp(),
+      close: () =>
+        (closing ??= (async () => {
+          await server.close();
+          await Promise.all(consumers.map((consumer) => consumer.stop()));
+          await projections.stop();
+          await relay.stop();
+        })()),
+    };
+  } catch (error) {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await projections.stop();
+    await relay.stop();
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -26,8 +27,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   production: boolean;
   /** Shared with the gateway; verifies the identity header. */
   identitySecret: Uint8Array;
-  /** Builds the per-request context (loaders included) for the caller. */
-  createContext: (viewer: Viewer) => TContext;
+  /** Builds the per-request context (loaders included) for the caller; `requestId` correlates the request's events and logs. */
+  createContext: (viewer: Viewer, requestId: string) => TContext;
   logger: Logger;
   /** Extra routes tried before `/graphql` and `/health`. */
   routes?: RouteHandler[];
@@ -84,7 +85,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
       const header = req.headers[IDENTITY_HEADER];
       try {
         const viewer = await verifyGatewayIdentity(Array.isArray(header) ? header[0] : header, options.identitySecret);
-        return options.createContext(viewer);
+        return options.createContext(viewer, requestIdOf(req));
       } catch (error) {
         if (error instanceof InvalidGatewayIdentity) {
           throw new GraphQLError(error.message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
@@ -115,4 +116,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
         await apollo.stop();
       })()),
   };
+}
+
+/** The gateway's `x-request-id` when it is a short printable id, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }

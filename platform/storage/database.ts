@@ -6,10 +6,16 @@ export interface Sql {
   query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** An open transaction. */
+export interface Transaction extends Sql {
+  /** Runs `callback` once the transaction has committed (never after a rollback); used to wake event relays. */
+  afterCommit(callback: () => void): void;
+}
+
 /** A subgraph's handle on storage. It is scoped to one Postgres schema only by convention: every statement names its schema. */
 export interface Database extends Sql {
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
 /** Called once for every statement sent to the database; tests use it to count statements per plan step. */
@@ -47,17 +53,20 @@ export class ConnectionPool {
       query: (text, params) => run(this.pool, text, params),
       transaction: async (work) => {
         const client = await this.pool.connect();
+        const committed: Array<() => void> = [];
+        let result;
         try {
           await client.query('BEGIN');
-          const result = await work({ query: (text, params) => run(client, text, params) });
+          result = await work({ query: (text, params) => run(client, text, params), afterCommit: (callback) => committed.push(callback) });
           await client.query('COMMIT');
-          return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         } finally {
           client.release();
         }
+        for (const callback of committed) callback();
+        return result;
       },
     };
   }

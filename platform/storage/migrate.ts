@@ -2,14 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from './database';
 
+export interface MigrateOptions {
+  /** Recorded before each file's version, so shared migrations (`platform_`) and a subgraph's own never clash. Default ''. */
+  versionPrefix?: string;
+}
+
 /**
  * Applies the numbered `.sql` files in `directory` (`001_init.sql`, `002_…`) that
  * `schema` has not seen yet, all in one transaction, recording them in
  * `<schema>.schema_migrations`. An advisory lock keyed on the schema lets several
  * instances start at once: one migrates, the others wait and find nothing to do.
+ * `__SCHEMA__` in a file stands for `schema`, for migrations every subgraph shares.
  * Returns the versions it applied.
  */
-export async function migrate(db: Database, schema: string, directory: string): Promise<string[]> {
+export async function migrate(db: Database, schema: string, directory: string, options: MigrateOptions = {}): Promise<string[]> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Schema name must be a lower-case identifier, got "${schema}".`);
   const files = fs
     .readdirSync(directory)
@@ -24,10 +30,10 @@ export async function migrate(db: Database, schema: string, directory: string): 
     );
     const done = new Set((await tx.query<{ version: string }>(`select version from ${schema}.schema_migrations`)).map((r) => r.version));
     for (const file of files) {
-      const version = file.replace(/\.sql$/, '');
+      const version = `${options.versionPrefix ?? ''}${file.replace(/\.sql$/, '')}`;
       if (done.has(version)) continue;
       // A migration file may hold several statements; without parameters they run as one simple query.
-      await tx.query(fs.readFileSync(path.join(directory, file), 'utf8'));
+      await tx.query(fs.readFileSync(path.join(directory, file), 'utf8').replaceAll('__SCHEMA__', schema));
       await tx.query(`insert into ${schema}.schema_migrations (version) values ($1)`, [version]);
       applied.push(version);
     }

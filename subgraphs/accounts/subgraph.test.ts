@@ -1,62 +1,41 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Viewer } from '../../platform/auth/identity';
-import { formatGraphQLError } from '../../platform/errors';
-import { migrate } from '../../platform/storage/migrate';
 import { SEED_USERS } from '../../platform/seedData';
-import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
+import { testStorageKind } from '../../tests/support/testStorage';
 import { jwksDocument } from './signingKey';
-import { accountsDepsFromConfig, accountsSubgraph, type AccountsContext, type AccountsDeps } from './subgraph';
+import { accountsDepsFromConfig, accountsSubgraph, type AccountsDeps } from './subgraph';
 
-/** The accounts subgraph in process over real storage: sign-up, log-in, tokens and who may see what. */
+/** The accounts subgraph served in this process over real storage, called as the gateway would: sign-up, log-in, tokens and who may see what. */
 describe(`accounts subgraph (${testStorageKind()})`, () => {
   const now = new Date('2026-03-01T12:00:00.000Z');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-test-'));
-  let storage: TestStorage;
   let deps: AccountsDeps;
-  let apollo: ApolloServer<AccountsContext>;
-  let definition: ReturnType<typeof accountsSubgraph>;
+  let accounts: SubgraphUnderTest;
   const [admin, alice, bob] = SEED_USERS;
   const as = (user: (typeof SEED_USERS)[number]): Viewer => ({ userId: user.id, role: user.role });
 
   beforeAll(async () => {
-    storage = await openTestStorage();
-    const db = storage.storage.database('accounts');
-    deps = await accountsDepsFromConfig({ db, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
-    definition = accountsSubgraph(deps);
-    await migrate(db, 'accounts', definition.migrationsDir);
-    await definition.seed!(db);
-    await definition.seed!(db);
-    apollo = new ApolloServer<AccountsContext>({
-      schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
-      formatError: (formatted, error) => formatGraphQLError(formatted, error, false),
+    accounts = await startSubgraphUnderTest('accounts', async (db, outbox) => {
+      deps = await accountsDepsFromConfig({ db, outbox, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
+      return accountsSubgraph(deps);
     });
-    await apollo.start();
   });
   afterAll(async () => {
-    await apollo?.stop();
-    await storage?.dispose();
+    await accounts?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function run(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = null) {
-    const response = await apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(viewer) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
-  }
+  const run = (query: string, variables?: Record<string, unknown>, viewer?: Viewer) => accounts.run(query, variables, viewer);
 
   const logIn = 'mutation($input: LogInInput!) { logIn(input: $input) { token expiresAt user { id email name role createdAt } } }';
   const signUp = 'mutation($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email name role } } }';
 
   it('given the seed, when users count, then there are exactly the three seed users, with hashed passwords', async () => {
-    const rows = await storage.storage.database('accounts').query<{ email: string; password_hash: string }>(
+    const rows = await accounts.db.query<{ email: string; password_hash: string }>(
       'select email, password_hash from accounts.users order by created_at',
     );
     expect(rows.map((r) => r.email)).toEqual(SEED_USERS.map((u) => u.email));
@@ -142,15 +121,9 @@ describe(`accounts subgraph (${testStorageKind()})`, () => {
     it('given user references, when resolved as entities, then one statement answers them all and emails show only to self or admin', async () => {
       const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name email } } }';
       const r = [...SEED_USERS.map((u) => ({ __typename: 'User', id: u.id })), { __typename: 'User', id: 'bad' }];
-      let statements = 0;
-      const stop = storage.storage.onStatement(() => (statements += 1));
-      try {
-        const asBob = await run(query, { r }, as(bob!));
-        expect(asBob.data._entities.map((u: any) => u?.email ?? null)).toEqual([null, null, bob!.email, null]);
-      } finally {
-        stop();
-      }
-      expect(statements).toBe(1);
+      const { result: asBob, statements } = await accounts.counting(() => run(query, { r }, as(bob!)));
+      expect(asBob.data._entities.map((u: any) => u?.email ?? null)).toEqual([null, null, bob!.email, null]);
+      expect(statements).toHaveLength(1);
       const asAdmin = await run(query, { r }, as(admin!));
       expect(asAdmin.data._entities.map((u: any) => u?.email ?? null)).toEqual([...SEED_USERS.map((u) => u.email), null]);
       const anonymous = await run(query, { r });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
+import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import type { Viewer } from '../../platform/auth/identity';
@@ -27,6 +28,8 @@ export interface AccountsContext {
 /** What the accounts subgraph is built from. */
 export interface AccountsDeps {
   db: Database;
+  /** The accounts event log. */
+  outbox: Outbox;
   clock: Clock;
   /** Signs access tokens; its public half is served as the JWKS. */
   signingKey: SigningKey;
@@ -37,6 +40,7 @@ export interface AccountsDeps {
 /** Plain settings from which `accountsDepsFromConfig` builds `AccountsDeps`. */
 export interface AccountsConfig {
   db: Database;
+  outbox: Outbox;
   clock: Clock;
   /** Where the generated signing key is kept when no PEM is configured. */
   dataDir: string;
@@ -63,7 +67,7 @@ export async function accountsDepsFromConfig(config: AccountsConfig): Promise<Ac
     throw new Error(`The JWT lifetime must be a positive whole number of seconds, got ${settings.ttlSeconds}.`);
   }
   const signingKey = await loadOrCreateSigningKey({ configuredPem: privateKeyPem, dataDir: config.dataDir });
-  return { db: config.db, clock: config.clock, signingKey, jwt: settings };
+  return { db: config.db, outbox: config.outbox, clock: config.clock, signingKey, jwt: settings };
 }
 
 /** The accounts subgraph: users, passwords and the access tokens the gateway verifies. */

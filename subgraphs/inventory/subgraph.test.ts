@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
-import { graphql, type GraphQLResponse } from '../../tests/support/graphqlClient';
-import { createLogger } from '../../platform/logger';
-import { runSubgraph } from '../../platform/subgraph';
-import type { RunningServer } from '../../platform/subgraphServer';
-import { IDENTITY_HEADER, signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import { testStorageKind } from '../../tests/support/testStorage';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
 import type { Identity } from '../../platform/auth/identity';
 import { SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
 import { newId } from '../../platform/ids';
@@ -20,32 +15,14 @@ const RESTOCK = `mutation($input: RestockInput!) { restock(input: $input) { prod
 
 /** The inventory subgraph over HTTP, called as the gateway would call it. */
 describe(`inventory subgraph (${testStorageKind()})`, () => {
-  let t: TestStorage;
-  let server: RunningServer;
-  const secret = new Uint8Array(randomBytes(32));
+  let inventory: SubgraphUnderTest;
 
   beforeAll(async () => {
-    t = await openTestStorage();
-    const db = t.storage.database('inventory');
-    server = await runSubgraph(inventorySubgraph({ db, clock: { now: () => NOW } }), {
-      db,
-      port: 0,
-      host: '127.0.0.1',
-      production: false,
-      identitySecret: secret,
-      logger: createLogger('inventory', 'silent'),
-      seed: true,
-    });
+    inventory = await startSubgraphUnderTest('inventory', (db, outbox) => inventorySubgraph({ db, outbox, clock: { now: () => NOW } }));
   });
-  afterAll(async () => {
-    await server?.close();
-    await t?.dispose();
-  });
+  afterAll(() => inventory?.stop());
 
-  async function call(query: string, variables: Record<string, unknown>, as?: Identity): Promise<GraphQLResponse> {
-    const headers: Record<string, string> = as ? { [IDENTITY_HEADER]: await signGatewayIdentity(as, secret) } : {};
-    return graphql(server.url, query, variables, { headers });
-  }
+  const call = (query: string, variables: Record<string, unknown>, as?: Identity) => inventory.run(query, variables, as);
 
   const ref = (id: string) => ({ __typename: 'Product', id });
 
@@ -63,28 +40,15 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   });
 
   it('given a malformed id, then the reference resolves to null without reaching SQL', async () => {
-    const seen: string[] = [];
-    const stop = t.storage.onStatement(({ text }) => seen.push(text));
-    try {
-      expect((await call(ENTITIES, { r: [ref("x' or 1=1 --")] })).data._entities).toEqual([null]);
-    } finally {
-      stop();
-    }
-    expect(seen).toEqual([]);
+    const { result, statements } = await inventory.counting(() => call(ENTITIES, { r: [ref("x' or 1=1 --")] }));
+    expect(result.data._entities).toEqual([null]);
+    expect(statements).toEqual([]);
   });
 
   it('reads the stock of any number of references with one statement', async () => {
-    let statements = 0;
-    const stop = t.storage.onStatement(({ scope }) => {
-      if (scope === 'inventory') statements += 1;
-    });
-    try {
-      const result = await call(ENTITIES, { r: SEED_PRODUCTS.map((p) => ref(p.id)) });
-      expect(result.data._entities).toHaveLength(SEED_PRODUCTS.length);
-    } finally {
-      stop();
-    }
-    expect(statements).toBe(1);
+    const { result, statements } = await inventory.counting(() => call(ENTITIES, { r: SEED_PRODUCTS.map((p) => ref(p.id)) }));
+    expect(result.data._entities).toHaveLength(SEED_PRODUCTS.length);
+    expect(statements).toHaveLength(1);
   });
 
   it('estimates shipping from the price and weight the gateway sends along (@requires), keeping them on the reference', async () => {
@@ -115,9 +79,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     ]);
     expect([second.errors, third.errors]).toEqual([undefined, undefined]);
     expect((await call(ENTITIES, { r: [ref(product.id)] })).data._entities[0].stock).toBe(product.stock + 35);
-    const [row] = await t.storage
-      .database('inventory')
-      .query<{ updated_at: Date }>('select updated_at from inventory.stock where product_id = $1', [product.id]);
+    const [row] = await inventory.db.query<{ updated_at: Date }>('select updated_at from inventory.stock where product_id = $1', [product.id]);
     expect(row?.updated_at).toEqual(NOW);
   });
 
@@ -129,7 +91,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
 
   it('refuses a restock past the stock ceiling with CONFLICT and leaves the stock alone', async () => {
     const id = newId();
-    await t.storage.database('inventory').query('insert into inventory.stock (product_id, quantity, updated_at) values ($1, $2, $3)', [id, 999_999_999, NOW]);
+    await inventory.db.query('insert into inventory.stock (product_id, quantity, updated_at) values ($1, $2, $3)', [id, 999_999_999, NOW]);
     const result = await call(RESTOCK, { input: { productId: id, quantity: 2 } }, admin);
     expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await call(ENTITIES, { r: [ref(id)] })).data._entities[0].stock).toBe(999_999_999);

@@ -1,26 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
-import { createLogger } from '../../platform/logger';
+import { testStorageKind } from '../../tests/support/testStorage';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
+import { domainRejectionOf } from '../../tests/support/domainErrors';
 import { systemClock } from '../../platform/clock';
-import { runSubgraph } from '../../platform/subgraph';
-import type { RunningServer } from '../../platform/subgraphServer';
-import { DomainError, ErrorCode } from '../../platform/errors';
+import { ErrorCode } from '../../platform/errors';
 import { newId } from '../../platform/ids';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 import { productsSubgraph } from '../products/subgraph';
 import { subgraphProductCatalog } from './productCatalog';
-
-async function failureOf(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    return error as DomainError;
-  }
-  throw new Error('expected the catalog to fail');
-}
 
 /** Starts a plain HTTP server that answers every request with `handle`; returns its URL and a closer. */
 async function fakeServer(handle: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
@@ -42,26 +30,12 @@ async function fakeServer(handle: http.RequestListener): Promise<{ url: string; 
  * subgraph (seeded, on its own storage, on a free port).
  */
 describe(`subgraphProductCatalog (${testStorageKind()})`, () => {
-  let t: TestStorage;
-  let products: RunningServer;
+  let products: SubgraphUnderTest;
 
   beforeAll(async () => {
-    t = await openTestStorage();
-    const db = t.storage.database('products');
-    products = await runSubgraph(productsSubgraph({ db, clock: systemClock }), {
-      db,
-      port: 0,
-      host: '127.0.0.1',
-      production: false,
-      identitySecret: new Uint8Array(randomBytes(32)),
-      logger: createLogger('products', 'silent'),
-      seed: true,
-    });
+    products = await startSubgraphUnderTest('products', (db, outbox) => productsSubgraph({ db, outbox, clock: systemClock }));
   });
-  afterAll(async () => {
-    await products?.close();
-    await t?.dispose();
-  });
+  afterAll(() => products?.stop());
 
   it('given known products, then it returns their current prices from ONE request', async () => {
     let requests = 0;
@@ -96,8 +70,7 @@ describe(`subgraphProductCatalog (${testStorageKind()})`, () => {
   it('given products cannot be reached, then it fails with SERVICE_UNAVAILABLE naming no host', async () => {
     const gone = await fakeServer(() => undefined);
     await gone.close();
-    const failure = await failureOf(subgraphProductCatalog(gone.url).pricesOf([SEED_PRODUCTS[0]!.id]));
-    expect(failure.code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
+    const failure = await domainRejectionOf(subgraphProductCatalog(gone.url).pricesOf([SEED_PRODUCTS[0]!.id]), ErrorCode.SERVICE_UNAVAILABLE);
     expect(failure.message).toBe('The product catalog could not be reached, so prices are unknown and nothing was ordered. Try again later.');
     expect(failure.message).not.toMatch(/127\.0\.0\.1|http/);
   });
@@ -106,8 +79,7 @@ describe(`subgraphProductCatalog (${testStorageKind()})`, () => {
     const silent = await fakeServer(() => undefined);
     try {
       const started = Date.now();
-      const failure = await failureOf(subgraphProductCatalog(silent.url, fetch, 200).pricesOf([SEED_PRODUCTS[0]!.id]));
-      expect(failure.code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
+      const failure = await domainRejectionOf(subgraphProductCatalog(silent.url, fetch, 200).pricesOf([SEED_PRODUCTS[0]!.id]), ErrorCode.SERVICE_UNAVAILABLE);
       expect(failure.message).toMatch(/did not answer within 200 ms/);
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
@@ -126,8 +98,7 @@ describe(`subgraphProductCatalog (${testStorageKind()})`, () => {
       res.end(JSON.stringify(body));
     });
     try {
-      const failure = await failureOf(subgraphProductCatalog(broken.url).pricesOf([SEED_PRODUCTS[0]!.id]));
-      expect(failure.code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
+      const failure = await domainRejectionOf(subgraphProductCatalog(broken.url).pricesOf([SEED_PRODUCTS[0]!.id]), ErrorCode.SERVICE_UNAVAILABLE);
       expect(failure.message).toMatch(message);
     } finally {
       await broken.close();

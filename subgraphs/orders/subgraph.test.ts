@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
-import { graphql, type GraphQLResponse } from '../../tests/support/graphqlClient';
-import { createLogger } from '../../platform/logger';
-import { runSubgraph } from '../../platform/subgraph';
-import type { RunningServer } from '../../platform/subgraphServer';
-import type { Database } from '../../platform/storage/database';
-import { IDENTITY_HEADER, signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import { testStorageKind } from '../../tests/support/testStorage';
+import type { GraphQLResponse } from '../../tests/support/graphqlClient';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
 import type { Identity } from '../../platform/auth/identity';
 import { SEED_ORDERS, SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
 import { newId } from '../../platform/ids';
@@ -34,54 +29,23 @@ const CANCEL = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input)
  * stack), which it asks for prices.
  */
 describe(`orders subgraph (${testStorageKind()})`, () => {
-  let t: TestStorage;
-  let products: RunningServer;
-  let orders: RunningServer;
-  let ordersDb: Database;
-  const secret = new Uint8Array(randomBytes(32));
+  let products: SubgraphUnderTest;
+  let orders: SubgraphUnderTest;
 
   beforeAll(async () => {
-    t = await openTestStorage();
-    const options = { port: 0, host: '127.0.0.1', production: false, identitySecret: secret, seed: true };
-    const productsDb = t.storage.database('products');
-    products = await runSubgraph(productsSubgraph({ db: productsDb, clock: { now: () => NOW } }), {
-      ...options,
-      db: productsDb,
-      logger: createLogger('products', 'silent'),
-    });
-    ordersDb = t.storage.database('orders');
-    orders = await runSubgraph(ordersSubgraph({ db: ordersDb, clock: { now: () => NOW }, catalog: subgraphProductCatalog(products.url) }), {
-      ...options,
-      db: ordersDb,
-      logger: createLogger('orders', 'silent'),
-    });
+    products = await startSubgraphUnderTest('products', (db, outbox) => productsSubgraph({ db, outbox, clock: { now: () => NOW } }));
+    orders = await startSubgraphUnderTest(
+      'orders',
+      (db, outbox) => ordersSubgraph({ db, outbox, clock: { now: () => NOW }, catalog: subgraphProductCatalog(products.url) }),
+      { beside: products },
+    );
   });
   afterAll(async () => {
-    await orders?.close();
-    await products?.close();
-    await t?.dispose();
+    await orders?.stop();
+    await products?.stop();
   });
 
-  async function call(url: string, query: string, variables: Record<string, unknown>, as?: Identity): Promise<GraphQLResponse> {
-    const headers: Record<string, string> = as ? { [IDENTITY_HEADER]: await signGatewayIdentity(as, secret) } : {};
-    return graphql(url, query, variables, { headers });
-  }
-  const ask = (query: string, variables: Record<string, unknown>, as?: Identity) => call(orders.url, query, variables, as);
-
-  /** Runs `work` and returns how many statements the orders subgraph sent meanwhile. */
-  async function ordersStatements(work: () => Promise<unknown>): Promise<number> {
-    let count = 0;
-    const stop = t.storage.onStatement(({ scope }) => {
-      if (scope === 'orders') count += 1;
-    });
-    try {
-      await work();
-    } finally {
-      stop();
-    }
-    return count;
-  }
-
+  const ask = (query: string, variables: Record<string, unknown>, as?: Identity) => orders.run(query, variables, as);
   const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
   const userRef = (id: string) => ({ __typename: 'User', id });
 
@@ -131,17 +95,14 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
   describe('Order references', () => {
     it('resolve only the orders the caller may see, and load all their lines in two statements', async () => {
       const r = SEED_ORDERS.map((order) => ({ __typename: 'Order', id: order.id }));
-      let result!: GraphQLResponse;
-      const statements = await ordersStatements(async () => {
-        result = await ask(ORDER_ENTITIES, { r }, alice);
-      });
+      const { result, statements } = await orders.counting(() => ask(ORDER_ENTITIES, { r }, alice));
       expect(result.errors).toBeUndefined();
       expect(result.data._entities).toEqual([
         { id: aliceConfirmed.id, status: 'CONFIRMED', lines: aliceConfirmed.lines.map((l) => ({ quantity: l.quantity })) },
         { id: aliceCancelled.id, status: 'CANCELLED', lines: [{ quantity: 1 }] },
         null,
       ]);
-      expect(statements).toBe(2);
+      expect(statements).toHaveLength(2);
       expect((await ask(ORDER_ENTITIES, { r })).data._entities).toEqual([null, null, null]);
     });
   });
@@ -162,13 +123,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
 
     it('given an ADMIN and many users, then their pages load in one statement', async () => {
       const r = [userRef(alice.userId), userRef(bob.userId), userRef(newId())];
-      let result!: GraphQLResponse;
-      const statements = await ordersStatements(async () => {
-        result = await ask(USER_ORDERS, { r }, admin);
-      });
+      const { result, statements } = await orders.counting(() => ask(USER_ORDERS, { r }, admin));
       expect(result.errors).toBeUndefined();
       expect(result.data._entities.map((u: { orders: { totalCount: number } }) => u.orders.totalCount)).toEqual([2, 1, 0]);
-      expect(statements).toBe(1);
+      expect(statements).toHaveLength(1);
     });
 
     it('given someone else, then it is null with FORBIDDEN; given nobody, UNAUTHENTICATED', async () => {
@@ -207,8 +165,7 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it('keeps the captured unit price when the catalog price changes later', async () => {
       const p = SEED_PRODUCTS[13]!;
       const placed = (await ask(PLACE, { input: { lines: [{ productId: p.id, quantity: 1 }] } }, alice)).data.placeOrder.order;
-      const reprice = await call(
-        products.url,
+      const reprice = await products.run(
         'mutation($input: UpdateProductPriceInput!) { updateProductPrice(input: $input) { product { id } } }',
         { input: { productId: p.id, price: { amount: p.priceAmount + 1000, currency: 'USD' } } },
         admin,
@@ -220,14 +177,13 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     });
 
     it('given lines in two currencies, then it is BAD_USER_INPUT naming input.lines and nothing is stored', async () => {
-      const created = await call(
-        products.url,
+      const created = await products.run(
         'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }',
         { input: { sku: 'EUR-0001', name: 'Euro Thing', price: { amount: 900, currency: 'EUR' }, weightGrams: 10, category: 'home' } },
         admin,
       );
       const euroId = created.data.createProduct.product.id;
-      const count = async () => Number((await ordersDb.query<{ n: string }>('select count(*) as n from orders.orders'))[0]!.n);
+      const count = async () => Number((await orders.db.query<{ n: string }>('select count(*) as n from orders.orders'))[0]!.n);
       const before = await count();
       const result = await ask(PLACE, { input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: euroId, quantity: 1 }] } }, alice);
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines' });
@@ -276,7 +232,7 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
 
     it('given a REJECTED order, then it is a CONFLICT stating REJECTED and the row is untouched', async () => {
       const id = await place(bob);
-      await ordersDb.query("update orders.orders set status = 'REJECTED' where id = $1", [id]);
+      await orders.db.query("update orders.orders set status = 'REJECTED' where id = $1", [id]);
       expect((await ask(CANCEL, { input: { orderId: id } }, bob)).errors?.[0]?.message).toMatch(/this order is REJECTED/);
       expect((await ask(ORDER, { id }, bob)).data.order.status).toBe('REJECTED');
     });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
+import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import type { Viewer } from '../../platform/auth/identity';
@@ -21,7 +22,7 @@ export interface OrdersContext {
 }
 
 /** The orders subgraph: customers' orders, priced when placed. */
-export function ordersSubgraph(deps: { db: Database; clock: Clock; catalog: ProductCatalog }): SubgraphDefinition<OrdersContext> {
+export function ordersSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock; catalog: ProductCatalog }): SubgraphDefinition<OrdersContext> {
   return {
     name: 'orders',
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
+import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import type { Viewer } from '../../platform/auth/identity';
@@ -18,7 +19,7 @@ export interface ProductsContext {
 }
 
 /** The products subgraph: the catalog. */
-export function productsSubgraph(deps: { db: Database; clock: Clock }): SubgraphDefinition<ProductsContext> {
+export function productsSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<ProductsContext> {
   return {
     name: 'products',
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),

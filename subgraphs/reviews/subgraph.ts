@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
+import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import type { Viewer } from '../../platform/auth/identity';
@@ -18,7 +19,7 @@ export interface ReviewsContext {
 }
 
 /** The reviews subgraph: reviews of products and their rating summaries. */
-export function reviewsSubgraph(deps: { db: Database; clock: Clock }): SubgraphDefinition<ReviewsContext> {
+export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<ReviewsContext> {
   return {
     name: 'reviews',
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),

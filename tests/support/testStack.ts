@@ -4,11 +4,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startStack, type RunningStack, type StackOptions } from '../../stack';
 import { openTestStorage, type TestStorage } from './testStorage';
+import { openTestEventBus } from './testEventBus';
 import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';
 
 export interface TestStack {
   stack: RunningStack;
   storage: TestStorage['storage'];
+  /** Publishes every unsent event and brings projections up to date, until the saga settles. */
+  settle(): Promise<void>;
   /** The gateway's `/graphql` URL. */
   url: string;
   /** The gateway's base URL, for `/health` and `/ready`. */
@@ -24,13 +27,15 @@ export interface TestStack {
  * Starts the whole supergraph in this process on free ports, over storage of
  * its own (a PGlite copy, or a fresh PostgreSQL database), seeded.
  */
-export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<TestStack> {
+export async function startTestStack(overrides: Partial<Omit<StackOptions, 'bus'>> = {}): Promise<TestStack> {
   const storage = await openTestStorage();
+  const bus = await openTestEventBus();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   let stack: RunningStack;
   try {
     stack = await startStack({
       storage: storage.storage,
+      bus: bus.bus,
       dataDir,
       host: '127.0.0.1',
       ports: { gateway: 0, accounts: 0, products: 0, inventory: 0, orders: 0, reviews: 0 },
@@ -42,6 +47,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
       ...overrides,
     });
   } catch (error) {
+    await bus.dispose();
     await storage.dispose();
     throw error;
   }
@@ -49,6 +55,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   const client: TestStack = {
     stack,
     storage: storage.storage,
+    settle: () => stack.settle(),
     url,
     baseUrl: url.replace(/\/graphql$/, ''),
     query: (query, variables, token) => graphql(url, query, variables, { token }),
@@ -63,6 +70,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     },
     close: async () => {
       await stack.close();
+      await bus.dispose();
       await storage.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

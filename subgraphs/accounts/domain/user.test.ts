@@ -1,18 +1,7 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { badInputOf } from '../../../tests/support/domainErrors';
 import { normaliseEmail, validateLogIn, validateSignUp } from './user';
 
 const valid = { email: ' Carol@Example.COM ', name: '  Carol  ', password: 'carol-password' };
-
-function errorOf(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
-    return error as DomainError;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('normaliseEmail', () => {
   it('trims and lower-cases', () => {
@@ -42,11 +31,11 @@ describe('validateSignUp', () => {
     [{ password: 'short' }, 'input.password'],
     [{ password: 'p'.repeat(201) }, 'input.password'],
   ])('given %j, when validated, then it is rejected naming %s', (change, field) => {
-    expect(errorOf(() => validateSignUp({ ...valid, ...change })).field).toBe(field);
+    expect(badInputOf(() => validateSignUp({ ...valid, ...change })).field).toBe(field);
   });
 
   it('given a bad password, when rejected, then the message does not repeat it', () => {
-    expect(errorOf(() => validateSignUp({ ...valid, password: 'secret7' })).message).not.toContain('secret7');
+    expect(badInputOf(() => validateSignUp({ ...valid, password: 'secret7' })).message).not.toContain('secret7');
   });
 });
 
@@ -63,6 +52,6 @@ describe('validateLogIn', () => {
     [{ email: `${'a'.repeat(255)}@example.com`, password: 'x' }, 'input.email'],
     [{ email: 'a@example.com', password: 'p'.repeat(201) }, 'input.password'],
   ])('given oversized %#, when validated, then it is rejected naming %s', (input, field) => {
-    expect(errorOf(() => validateLogIn(input)).field).toBe(field);
+    expect(badInputOf(() => validateLogIn(input)).field).toBe(field);
   });
 });

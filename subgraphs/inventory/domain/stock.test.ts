@@ -1,18 +1,7 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { badInputOf } from '../../../tests/support/domainErrors';
 import { validateRestock, MAX_RESTOCK_QUANTITY } from './stock';
 
 const valid = { productId: '4b1c1f8e-0a7e-4c9b-9d55-0c5d2f0b9f10', quantity: 5 };
-
-function fieldOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
-    return (error as DomainError).field;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('validateRestock', () => {
   it('given a UUID and a quantity in range, then it accepts them', () => {
@@ -33,7 +22,7 @@ describe('validateRestock', () => {
     [{ quantity: 2.5 }, 'input.quantity'],
     [{ quantity: MAX_RESTOCK_QUANTITY + 1 }, 'input.quantity'],
   ])('given %j, then it is rejected naming %s', (change, field) => {
-    expect(fieldOf(() => validateRestock({ ...valid, ...change }))).toBe(field);
+    expect(badInputOf(() => validateRestock({ ...valid, ...change })).field).toBe(field);
   });
 
   it('given a bad quantity, then the message states the contract and the value received', () => {

@@ -1,4 +1,5 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { ErrorCode } from '../../../platform/errors';
+import { domainErrorOf } from '../../../tests/support/domainErrors';
 import { lineTotal, nextStatusOnCancel, type OrderStatus } from './order';
 
 describe('nextStatusOnCancel', () => {
@@ -7,15 +8,9 @@ describe('nextStatusOnCancel', () => {
   });
 
   it.each<OrderStatus>(['REJECTED', 'CANCELLED'])('given a %s order, when it is cancelled, then it is a CONFLICT stating the status', (status) => {
-    let caught: unknown;
-    try {
-      nextStatusOnCancel(status);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(DomainError);
-    expect((caught as DomainError).code).toBe(ErrorCode.CONFLICT);
-    expect((caught as DomainError).message).toBe(`Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`);
+    expect(domainErrorOf(() => nextStatusOnCancel(status), ErrorCode.CONFLICT).message).toBe(
+      `Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`,
+    );
   });
 
   it('given a status it does not know (bad data), then it fails loudly', () => {

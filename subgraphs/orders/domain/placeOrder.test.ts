@@ -1,21 +1,10 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { badInputOf } from '../../../tests/support/domainErrors';
 import { priceOrder, validateOrderLines, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_ORDER_TOTAL } from './placeOrder';
 
 const A = '4b1c1f8e-0a7e-4c9b-9d55-0c5d2f0b9f10';
 const B = '9f0e2d6c-1b3a-4c5d-8e7f-0a1b2c3d4e5f';
 const C = '00000000-0000-4000-8000-000000000003';
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-function failureOf(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
-    return error as DomainError;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('validateOrderLines', () => {
   it('given 1 to 50 distinct products with quantities in range, then it accepts them in canonical form', () => {
@@ -38,11 +27,11 @@ describe('validateOrderLines', () => {
     ['the same product twice', [{ productId: A, quantity: 1 }, { productId: B, quantity: 1 }, { productId: A, quantity: 2 }], 'input.lines.2.productId'],
     ['the same product twice in other letter case', [{ productId: A, quantity: 1 }, { productId: A.toUpperCase(), quantity: 1 }], 'input.lines.1.productId'],
   ])('given %s, then it is rejected naming the field', (_, lines, field) => {
-    expect(failureOf(() => validateOrderLines(lines)).field).toBe(field);
+    expect(badInputOf(() => validateOrderLines(lines)).field).toBe(field);
   });
 
   it('given a repeated product, then the message says which earlier line has it', () => {
-    expect(failureOf(() => validateOrderLines([{ productId: A, quantity: 1 }, { productId: A, quantity: 1 }])).message).toBe(
+    expect(badInputOf(() => validateOrderLines([{ productId: A, quantity: 1 }, { productId: A, quantity: 1 }])).message).toBe(
       `Each product may appear on one line only; product "${A}" is already on line 0.`,
     );
   });
@@ -63,14 +52,14 @@ describe('priceOrder', () => {
   });
 
   it('given a product the catalog does not know, then it names that line\'s productId', () => {
-    const failure = failureOf(() => priceOrder([{ productId: A, quantity: 1 }, { productId: B, quantity: 1 }], new Map([[A, usd(1)]])));
+    const failure = badInputOf(() => priceOrder([{ productId: A, quantity: 1 }, { productId: B, quantity: 1 }], new Map([[A, usd(1)]])));
     expect(failure.field).toBe('input.lines.1.productId');
     expect(failure.message).toBe(`No product has id "${B}".`);
   });
 
   it('given lines in different currencies, then it names input.lines', () => {
     const prices = new Map([[A, usd(100)], [B, usd(100)], [C, { amount: 100, currency: 'EUR' }]]);
-    const failure = failureOf(() => priceOrder([A, B, C].map((productId) => ({ productId, quantity: 1 })), prices));
+    const failure = badInputOf(() => priceOrder([A, B, C].map((productId) => ({ productId, quantity: 1 })), prices));
     expect(failure.field).toBe('input.lines');
     expect(failure.message).toBe('All lines of an order must be priced in one currency; line 0 is in USD, line 2 in EUR.');
   });
@@ -78,11 +67,11 @@ describe('priceOrder', () => {
   it('given a total past the largest GraphQL Int, then it names input.lines', () => {
     const prices = new Map([[A, usd(100_000_000)]]);
     expect(priceOrder([{ productId: A, quantity: 21 }], prices).total.amount).toBe(2_100_000_000);
-    expect(failureOf(() => priceOrder([{ productId: A, quantity: 22 }], prices)).field).toBe('input.lines');
+    expect(badInputOf(() => priceOrder([{ productId: A, quantity: 22 }], prices)).field).toBe('input.lines');
     expect(MAX_ORDER_TOTAL).toBe(2 ** 31 - 1);
   });
 
   it('given no lines, then it refuses rather than inventing a currency', () => {
-    expect(failureOf(() => priceOrder([], new Map())).field).toBe('input.lines');
+    expect(badInputOf(() => priceOrder([], new Map())).field).toBe('input.lines');
   });
 });

@@ -1,18 +1,7 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { badInputOf } from '../../../tests/support/domainErrors';
 import { validateNewProduct, validatePrice } from './product';
 
 const valid = { sku: 'BOO-0100', name: ' A Book ', price: { amount: 1999, currency: 'USD' }, weightGrams: 300, category: 'books' };
-
-function fieldOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
-    return (error as DomainError).field;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('validateNewProduct', () => {
   it('accepts a valid product and trims its name', () => {
@@ -30,12 +19,12 @@ describe('validateNewProduct', () => {
     [{ weightGrams: 0 }, 'input.weightGrams'],
     [{ category: 'Books!' }, 'input.category'],
   ])('rejects %j naming %s', (change, field) => {
-    expect(fieldOf(() => validateNewProduct({ ...valid, ...change }))).toBe(field);
+    expect(badInputOf(() => validateNewProduct({ ...valid, ...change })).field).toBe(field);
   });
 });
 
 describe('validatePrice', () => {
   it('names the field under the given path', () => {
-    expect(fieldOf(() => validatePrice({ amount: 1.5, currency: 'EUR' }, 'input.price'))).toBe('input.price.amount');
+    expect(badInputOf(() => validatePrice({ amount: 1.5, currency: 'EUR' }, 'input.price')).field).toBe('input.price.amount');
   });
 });

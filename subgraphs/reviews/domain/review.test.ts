@@ -1,18 +1,7 @@
-import { DomainError, ErrorCode } from '../../../platform/errors';
+import { badInputOf } from '../../../tests/support/domainErrors';
 import { validateNewReview } from './review';
 
 const valid = { productId: 'A1B2C3D4-0000-4000-8000-000000000001', rating: 4, body: '  Solid.  ' };
-
-function fieldOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
-    return (error as DomainError).field;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('validateNewReview', () => {
   it('given a valid review, when validated, then the body is trimmed and the product id lower-cased', () => {
@@ -36,6 +25,6 @@ describe('validateNewReview', () => {
     [{ body: '   ' }, 'input.body'],
     [{ body: 'b'.repeat(2001) }, 'input.body'],
   ])('given %j, when validated, then it is rejected naming %s', (change, field) => {
-    expect(fieldOf(() => validateNewReview({ ...valid, ...change }))).toBe(field);
+    expect(badInputOf(() => validateNewReview({ ...valid, ...change })).field).toBe(field);
   });
 });
