@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the jest suites once on the embedded defaults and again against each
-// real service whose URL is set (DATABASE_URL → PostgreSQL), then prints one
-// closing line `tests: N passed, N failed` over all runs. Without a URL the
-// service-backed run is left out, and it says so.
+// Runs the jest suites once on the embedded defaults (PGlite, in-memory bus)
+// and once more on the real services whose URLs are set (DATABASE_URL →
+// PostgreSQL, NATS_URL → JetStream), then prints one closing line
+// `tests: N passed, N failed` over all runs. What has no URL is left out, and
+// it says so.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,15 +12,24 @@ const path = require('node:path');
 
 const jest = require.resolve('jest/bin/jest');
 const extraArgs = process.argv.slice(2);
-const runs = [{ name: 'embedded (PGlite)', env: {}, paths: [] }];
+const runs = [{ name: 'embedded (PGlite, in-memory event bus)', env: { TEST_STORAGE: 'pglite', TEST_EVENT_BUS: 'in-memory' }, paths: [] }];
 const leftOut = [];
+// The services run: every suite again, on whichever real services have a URL.
+const services = {};
+const serviceNames = [];
 if (process.env.DATABASE_URL) {
-  // Every suite runs again: those that open storage (tests/support/testStorage.ts) now get PostgreSQL.
-  runs.push({ name: 'PostgreSQL (DATABASE_URL)', env: { TEST_STORAGE: 'postgres' }, paths: [] });
+  services.TEST_STORAGE = 'postgres';
+  serviceNames.push('PostgreSQL');
 } else {
-  leftOut.push('PostgreSQL: DATABASE_URL is not set, so every suite ran on PGlite only');
+  leftOut.push('PostgreSQL: DATABASE_URL is not set, so storage ran on PGlite only');
 }
-
+if (process.env.NATS_URL) {
+  services.TEST_EVENT_BUS = 'nats';
+  serviceNames.push('NATS JetStream');
+} else {
+  leftOut.push('NATS JetStream: NATS_URL is not set, so events ran on the in-memory bus only (and the broker-outage suite was skipped)');
+}
+if (serviceNames.length) runs.push({ name: `services (${serviceNames.join(', ')})`, env: services, paths: [] });
 let passed = 0;
 let failed = 0;
 let ok = true;

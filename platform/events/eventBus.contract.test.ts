@@ -6,12 +6,13 @@ import { NatsEventBus } from './natsEventBus';
 
 /**
  * One contract, every adapter: the in-memory bus always, NATS JetStream when
- * NATS_URL is set (under a prefix unique to this run, deleted afterwards).
+ * the test runner asks for it (TEST_EVENT_BUS=nats with NATS_URL; under a
+ * prefix unique to this run, deleted afterwards).
  */
 const adapters: Array<[string, () => Promise<EventBus & { dispose?: () => Promise<void> }>]> = [
   ['in-memory', async () => new InMemoryEventBus({ retryDelayMs: 20 })],
 ];
-if (process.env.NATS_URL) {
+if (process.env.TEST_EVENT_BUS === 'nats' && process.env.NATS_URL) {
   adapters.push([
     'NATS JetStream',
     async () => {

@@ -111,10 +111,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     stop: async () => {
       running = false;
       unsubscribe();
-      wake();
       failures = 0;
       wake();
       await loop;
+      // Hand the lease over at once rather than after it expires.
+      await db.query(`delete from ${schema}.outbox_lease where name = 'relay' and owner = $1`, [owner]).catch(() => undefined);
     },
   };
 }
