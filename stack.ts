@@ -14,7 +14,6 @@ import { loadOrCreateSigningKey } from './subgraphs/accounts/signingKey';
 import { productsSubgraph } from './subgraphs/products/subgraph';
 import { inventorySubgraph } from './subgraphs/inventory/subgraph';
 import { ordersSubgraph } from './subgraphs/orders/subgraph';
-import { subgraphProductCatalog } from './subgraphs/orders/productCatalog';
 import { reviewsSubgraph } from './subgraphs/reviews/subgraph';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
@@ -100,7 +99,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const accounts = await run('accounts', ({ db, outbox }) => accountsSubgraph({ db, outbox, clock, signingKey, jwt: options.jwt }));
     const products = await run('products', ({ db, outbox }) => productsSubgraph({ db, outbox, clock }));
     const inventory = await run('inventory', ({ db, outbox }) => inventorySubgraph({ db, outbox, clock }));
-    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, clock, catalog: subgraphProductCatalog(products.url) }));
+    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, clock }));
     const reviews = await run('reviews', ({ db, outbox }) => reviewsSubgraph({ db, outbox, clock }));
 
     const jwksUrl = new URL('/.well-known/jwks.json', accounts.url).toString();

@@ -15,18 +15,10 @@ import { startOutboxRelay } from './outboxRelay';
 import { catchUp, rebuildProjection, type Projection } from './projection';
 import { startConsumer } from './consumer';
 import path from 'node:path';
+import { eventually } from '../../tests/support/eventually';
 
 const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 const cause = { correlationId: 'req-1', causationId: null };
-
-/** Waits until `check` holds, polling; fails after `ms`. */
-async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
   let storage: TestStorage;
@@ -71,7 +63,7 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
     });
     const relays = [startOutboxRelay({ db, outbox, bus, logger }), startOutboxRelay({ db, outbox, bus, logger })];
     const logged = await outbox.read(db, 0, 1000);
-    await eventually(() => received.length === logged.length);
+    await eventually(() => received.length === logged.length, 'every logged event received');
     await Promise.all(relays.map((relay) => relay.stop()));
     await subscription.stop();
     await bus.close();
@@ -150,7 +142,7 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect((await outbox.unpublished(db, 100)).map((e) => e.aggregateId)).toEqual(Array(5).fill('during-outage'));
       await proxy.restore();
-      await eventually(async () => (await outbox.unpublished(db, 1)).length === 0, 20_000);
+      await eventually(async () => (await outbox.unpublished(db, 1)).length === 0, 'the broker to get everything', 20_000);
       const seen: DeliveredEvent[] = [];
       const sub = await observer.subscribe({ consumer: 'observer', domain: 'shop' }, async (e) => {
         seen.push(e);
@@ -158,7 +150,7 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
       // Earlier tests' events went to other buses; this bus has seen what this test appended, and every row unsent before it.
       const ours = (await outbox.read(db, 0, 10_000)).filter((e) => e.aggregateId.endsWith('-outage'));
       const fromThisTest = () => seen.filter((e) => e.aggregateId.endsWith('-outage'));
-      await eventually(() => fromThisTest().length >= ours.length, 20_000);
+      await eventually(() => fromThisTest().length >= ours.length, 'the broker to get everything', 20_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await sub.stop();
       expect(fromThisTest().map((e) => e.eventId)).toEqual(ours.map((e) => e.eventId));

@@ -16,7 +16,11 @@ import { jwksRoute } from './jwksRoute';
 /** What every accounts resolver receives. */
 export interface AccountsContext {
   viewer: Viewer;
+  /** The request's id (the gateway's `x-request-id`): the correlation id of the events it causes. */
+  requestId: string;
   db: Database;
+  /** The accounts event log; commands append to it in their transaction. */
+  outbox: Outbox;
   clock: Clock;
   loaders: AccountLoaders;
   signingKey: SigningKey;
@@ -72,14 +76,24 @@ export async function accountsDepsFromConfig(config: AccountsConfig): Promise<Ac
 
 /** The accounts subgraph: users, passwords and the access tokens the gateway verifies. */
 export function accountsSubgraph(deps: AccountsDeps): SubgraphDefinition<AccountsContext> {
-  const { db, clock, signingKey, jwt } = deps;
+  const { db, outbox, clock, signingKey, jwt } = deps;
   return {
     name: 'accounts',
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
     resolvers,
     migrationsDir: path.join(__dirname, 'migrations'),
-    createContext: (viewer) => ({ viewer, db, clock, signingKey, jwt, loaders: createLoaders(db), provenUserIds: new Set() }),
-    seed: seedUsers,
+    createContext: (viewer, requestId) => ({
+      viewer,
+      requestId,
+      db,
+      outbox,
+      clock,
+      signingKey,
+      jwt,
+      loaders: createLoaders(db),
+      provenUserIds: new Set(),
+    }),
+    seed: (seedDb) => seedUsers(seedDb, outbox),
     routes: [jwksRoute(signingKey)],
   };
 }

@@ -19,7 +19,7 @@ type StockedProduct = ProductReference & { stock: number };
 export const resolvers: GraphQLResolverMap<InventoryContext> = {
   Mutation: {
     restock: async (_: unknown, args: { input: Restock }, ctx: InventoryContext) => {
-      const stock = await restock(ctx, ctx.viewer, args.input);
+      const stock = await restock(ctx, ctx.viewer, args.input, { correlationId: ctx.requestId, causationId: null });
       const product: StockedProduct = { id: stock.productId, stock: stock.quantity };
       return { product };
     },

@@ -3,6 +3,8 @@ import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/supp
 import type { Identity } from '../../platform/auth/identity';
 import { SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
 import { newId } from '../../platform/ids';
+import type { LoggedEvent } from '../../platform/events/outbox';
+import type { StockRestocked } from './domain/events';
 import { inventorySubgraph } from './subgraph';
 
 const NOW = new Date('2026-02-01T12:00:00.000Z');
@@ -25,6 +27,9 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   const call = (query: string, variables: Record<string, unknown>, as?: Identity) => inventory.run(query, variables, as);
 
   const ref = (id: string) => ({ __typename: 'Product', id });
+  /** Every StockRestocked in inventory's log, oldest first. */
+  const restockedEvents = async () =>
+    (await inventory.outbox.read(inventory.db, 0, 10_000, ['StockRestocked'])) as Array<LoggedEvent<StockRestocked>>;
 
   it('given seeded products, when they are referenced, then each has its seeded stock', async () => {
     const products = SEED_PRODUCTS.slice(0, 8);
@@ -79,14 +84,26 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     ]);
     expect([second.errors, third.errors]).toEqual([undefined, undefined]);
     expect((await call(ENTITIES, { r: [ref(product.id)] })).data._entities[0].stock).toBe(product.stock + 35);
-    const [row] = await inventory.db.query<{ updated_at: Date }>('select updated_at from inventory.stock where product_id = $1', [product.id]);
+    const [row] = await inventory.db.query<{ updated_at: Date; version: number }>('select updated_at, version from inventory.stock where product_id = $1', [product.id]);
     expect(row?.updated_at).toEqual(NOW);
+    // Each restock committed one StockRestocked with the row's new version, after the seeded first one.
+    const events = (await restockedEvents()).filter((e) => e.aggregateId === product.id);
+    expect(events.map((e) => e.aggregateVersion)).toEqual([1, 2, 3, 4]);
+    expect(row?.version).toBe(4);
+    expect(events[1]!.data).toEqual({ productId: product.id, quantity: 5, stock: product.stock + 5 });
+    expect(events.slice(2).map((e) => e.data.quantity).sort((a, b) => a - b)).toEqual([10, 20]);
+    // Whichever of the concurrent two came first, each event's stock is the one before it plus its units.
+    events.slice(1).forEach((e, i) => expect(e.data.stock).toBe(events[i]!.data.stock + e.data.quantity));
+    expect(events.slice(1).every((e) => e.correlationId !== 'seed' && e.causationId === null)).toBe(true);
   });
 
   it('given an ADMIN, when a product without a stock row is restocked, then the row is created', async () => {
     const id = newId();
     const result = await call(RESTOCK, { input: { productId: id.toUpperCase(), quantity: 7 } }, admin);
     expect(result.data.restock.product).toEqual({ id, stock: 7, inStock: true });
+    expect((await restockedEvents()).filter((e) => e.aggregateId === id).map((e) => [e.aggregateVersion, e.data])).toEqual([
+      [1, { productId: id, quantity: 7, stock: 7 }],
+    ]);
   });
 
   it('refuses a restock past the stock ceiling with CONFLICT and leaves the stock alone', async () => {
@@ -95,6 +112,15 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     const result = await call(RESTOCK, { input: { productId: id, quantity: 2 } }, admin);
     expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await call(ENTITIES, { r: [ref(id)] })).data._entities[0].stock).toBe(999_999_999);
+    expect((await restockedEvents()).filter((e) => e.aggregateId === id)).toEqual([]);
+  });
+
+  it('seeds stock through the outbox: one StockRestocked per product in stock, at its seeded time', async () => {
+    const seeded = (await restockedEvents()).filter((e) => e.correlationId === 'seed');
+    const inStock = SEED_PRODUCTS.filter((p) => p.stock > 0);
+    expect(seeded.map((e) => [e.aggregateId, e.aggregateVersion, e.data, e.occurredAt])).toEqual(
+      inStock.map((p) => [p.id, 1, { productId: p.id, quantity: p.stock, stock: p.stock }, p.createdAt.toISOString()]),
+    );
   });
 
   it.each([

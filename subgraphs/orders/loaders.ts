@@ -4,17 +4,21 @@ import { isUuid } from '../../platform/ids';
 import { loadPagesByParent, pageKey, toConnection, type Connection, type Page } from '../../platform/pagination';
 import type { Order, OrderLine } from './domain/order';
 import { toOrder, toOrderLine, type OrderLineRow, type OrderRow } from './orderRow';
+import { toOrderFromHistory, type OrderHistoryRow } from './queries/orderHistory/orderHistoryProjection';
 
 export interface OrderLoaders {
-  /** Orders by id; null for an unknown or malformed id. No visibility check: callers apply it. */
+  /** Orders by id, from the write model; null for an unknown or malformed id. No visibility check: callers apply it. */
   orderById: DataLoader<string, Order | null>;
   /** The lines of each order, in the order they were placed; empty for an unknown id. */
   linesByOrderId: DataLoader<string, OrderLine[]>;
   /**
-   * One page of each customer's orders, newest first, keyed by customer id.
-   * Requests for equal pages (`pageKey`) share one loader, so a batch is one statement.
+   * One page of each customer's orders, newest first, keyed by customer id,
+   * from the order history read model. Requests for equal pages (`pageKey`)
+   * share one loader, so a batch is one statement.
    */
   ordersByCustomer(page: Page): DataLoader<string, Connection<Order>>;
+  /** Units sold by product id, from the unitsSold read model; 0 when absent. */
+  unitsSoldByProductId: DataLoader<string, number>;
 }
 
 /** Canonical (lower-case) UUIDs among `keys`, once each; Postgres prints UUIDs in lower case. */
@@ -52,16 +56,29 @@ export function createLoaders(db: Sql): OrderLoaders {
         loader = new DataLoader(async (customerIds) => {
           const valid = validIds(customerIds);
           const byCustomer = valid.length
-            ? await loadPagesByParent<OrderRow & { total_count: string }>(db, { table: 'orders.orders', parentColumn: 'customer_id' }, valid, page)
-            : new Map<string, { rows: Array<OrderRow & { total_count: string }>; totalCount: number }>();
+            ? await loadPagesByParent<OrderHistoryRow & { total_count: string }>(
+                db,
+                { table: 'orders.order_history_pages', parentColumn: 'customer_id' },
+                valid,
+                page,
+              )
+            : new Map<string, { rows: Array<OrderHistoryRow & { total_count: string }>; totalCount: number }>();
           return customerIds.map((id) => {
             const found = byCustomer.get(id.toLowerCase()) ?? { rows: [], totalCount: 0 };
-            return toConnection(found.rows, page, found.totalCount, toOrder);
+            return toConnection(found.rows, page, found.totalCount, toOrderFromHistory);
           });
         });
         pages.set(key, loader);
       }
       return loader;
     },
+    unitsSoldByProductId: new DataLoader(async (productIds) => {
+      const valid = validIds(productIds);
+      const rows = valid.length
+        ? await db.query<{ product_id: string; units: number }>('select product_id, units from orders.units_sold where product_id = any($1::uuid[])', [valid])
+        : [];
+      const byId = new Map(rows.map((row) => [row.product_id, row.units]));
+      return productIds.map((id) => byId.get(id.toLowerCase()) ?? 0);
+    }),
   };
 }

@@ -8,6 +8,9 @@ export interface OrderRow {
   total_amount: number;
   currency: string;
   created_at: Date;
+  /** The version of the order's last event. */
+  version: number;
+  rejection_reason: string | null;
 }
 
 /** A row of `orders.order_lines`. */
@@ -28,6 +31,7 @@ export function toOrder(row: OrderRow): Order {
     status: row.status,
     total: { amount: row.total_amount, currency: row.currency },
     placedAt: row.created_at,
+    rejectionReason: row.rejection_reason,
   };
 }
 

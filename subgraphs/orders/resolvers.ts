@@ -1,12 +1,20 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import type { EventCause } from '../../platform/events/event';
+import { isUuid } from '../../platform/ids';
 import type { PageArgs } from '../../platform/pagination';
 import { lineTotal, type Order, type OrderLine } from './domain/order';
 import type { OrderLineRequest } from './domain/placeOrder';
 import type { OrdersContext } from './subgraph';
 import { orderForViewer, visibleOrder } from './queries/orderForViewer';
-import { customerOrders } from './queries/customerOrders';
+import { customerOrders } from './queries/orderHistory/customerOrders';
+import { unitsSold } from './queries/unitsSold/unitsSold';
 import { placeOrder } from './commands/placeOrder';
 import { cancelOrder } from './commands/cancelOrder';
+
+/** A mutation's events are caused by the request itself. */
+function causeOf(ctx: OrdersContext): EventCause {
+  return { correlationId: ctx.requestId, causationId: null };
+}
 
 /** Orders' resolvers: GraphQL in, commands and queries out. */
 export const resolvers: GraphQLResolverMap<OrdersContext> = {
@@ -15,14 +23,14 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
   Mutation: {
     placeOrder: async (_: unknown, args: { input: { lines: OrderLineRequest[] } }, ctx: OrdersContext) => {
-      const { order, lines } = await placeOrder(ctx, ctx.viewer, args.input);
+      const { order, lines } = await placeOrder(ctx, ctx.viewer, args.input, causeOf(ctx));
       // The payload's own fields then resolve from what was just written, with no read back.
       ctx.loaders.orderById.prime(order.id, order);
       ctx.loaders.linesByOrderId.prime(order.id, lines);
       return { order };
     },
     cancelOrder: async (_: unknown, args: { input: { orderId: string } }, ctx: OrdersContext) => ({
-      order: await cancelOrder(ctx, ctx.viewer, args.input),
+      order: await cancelOrder(ctx, ctx.viewer, args.input, causeOf(ctx)),
     }),
   },
   Order: {
@@ -34,6 +42,11 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   OrderLine: {
     product: (line: OrderLine) => ({ id: line.productId }),
     lineTotal: (line: OrderLine) => lineTotal(line),
+  },
+  Product: {
+    // Orders knows products only by id; a malformed one is no product.
+    __resolveReference: (ref: { id: string }) => (isUuid(ref.id) ? { id: ref.id } : null),
+    unitsSold: (product: { id: string }, _: unknown, ctx: OrdersContext) => unitsSold(ctx.loaders, product.id),
   },
   User: {
     orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => customerOrders(ctx.loaders, ctx.viewer, user.id, args),

@@ -1,14 +1,27 @@
 import { testStorageKind } from '../../tests/support/testStorage';
 import type { GraphQLResponse } from '../../tests/support/graphqlClient';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
+import { eventually } from '../../tests/support/eventually';
 import type { Identity } from '../../platform/auth/identity';
 import { SEED_ORDERS, SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
 import { newId } from '../../platform/ids';
-import { productsSubgraph } from '../products/subgraph';
-import { ordersSubgraph } from './subgraph';
-import { subgraphProductCatalog } from './productCatalog';
+import type { Clock } from '../../platform/clock';
+import type { DeliveredEvent } from '../../platform/events/event';
+import type { EventBus, EventHandler } from '../../platform/events/eventBus';
+import type { LoggedEvent } from '../../platform/events/outbox';
+import { startConsumer } from '../../platform/events/consumer';
+import { rebuildProjection } from '../../platform/events/projection';
+import { createLogger } from '../../platform/logger';
+import type { SubgraphDefinition } from '../../platform/subgraph';
+import { inventorySubgraph } from '../inventory/subgraph';
+import type { OrderEvent } from './domain/events';
+import type { Money } from './domain/order';
+import { ordersSubgraph, type OrdersContext } from './subgraph';
+import { ordersProjections } from './projections';
+import { ORDER_SAGA_CONSUMER } from './consumers/orderSaga';
 
 const NOW = new Date('2026-03-01T09:30:00.000Z');
+const clock: Clock = { now: () => NOW };
 const admin: Identity = { userId: SEED_USERS[0]!.id, role: 'ADMIN' };
 const alice: Identity = { userId: SEED_USERS[1]!.id, role: 'CUSTOMER' };
 const bob: Identity = { userId: SEED_USERS[2]!.id, role: 'CUSTOMER' };
@@ -22,32 +35,109 @@ const USER_ORDERS = `query($r: [_Any!]!, $first: Int, $after: String) { _entitie
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status placedAt customer { id } total { amount currency }
   lines { product { id } quantity unitPrice { amount currency } lineTotal { amount currency } } } } }`;
 const CANCEL = `mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } } }`;
+const STATUS = `query($id: ID!) { order(id: $id) { id status rejectionReason } }`;
+const UNITS_SOLD = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id unitsSold } } }`;
+const STOCK = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock } } }`;
+const RESTOCK = `mutation($input: RestockInput!) { restock(input: $input) { product { id stock } } }`;
 
 /**
  * The orders subgraph over HTTP, called as the gateway would call it, beside
- * a real products subgraph on the SAME storage pool (as in the embedded
- * stack), which it asks for prices.
+ * a real inventory subgraph on the SAME storage pool and event bus (as in the
+ * embedded stack): the order saga runs between them through events only.
+ * Products is played by the test, which publishes its ProductCreated and
+ * ProductPriceChanged events to the bus; orders prices lines from them.
  */
 describe(`orders subgraph (${testStorageKind()})`, () => {
-  let products: SubgraphUnderTest;
+  let inventory: SubgraphUnderTest;
   let orders: SubgraphUnderTest;
+  let definition: SubgraphDefinition<OrdersContext>;
+  let productEventsPublished = 0;
+
+  /** Publishes a products event to the shared bus, as the products subgraph's relay would. */
+  const publishProductEvent = async (productId: string, version: number, event: { type: string; data: unknown }) => {
+    productEventsPublished += 1;
+    await orders.bus.publish({
+      eventId: newId(),
+      domain: 'products',
+      aggregateId: productId,
+      aggregateVersion: version,
+      occurredAt: NOW.toISOString(),
+      correlationId: 'test',
+      causationId: null,
+      ...event,
+    });
+  };
+  /** A new product in the catalog (ProductCreated, version 1), with `stock` units restocked in inventory. */
+  const newProduct = async (price: Money, stock = 0): Promise<string> => {
+    const id = newId();
+    await publishProductEvent(id, 1, {
+      type: 'ProductCreated',
+      data: { sku: `T-${id.slice(0, 8)}`, name: 'Test product', description: 'A product of the test.', price, weightGrams: 100, category: 'test' },
+    });
+    if (stock > 0) expect((await inventory.run(RESTOCK, { input: { productId: id, quantity: stock } }, admin)).errors).toBeUndefined();
+    return id;
+  };
+  const count = async (sql: string) => Number((await orders.db.query<{ n: string }>(sql))[0]!.n);
+  /**
+   * Waits until every event so far has been handled by every consumer down
+   * the saga, then brings orders' projections up to date. Counted in causal
+   * order, so a later count never misses the effects of an earlier one.
+   */
+  const settle = async () => {
+    await eventually(async () => {
+      await orders.subgraph.drainOutbox();
+      const ordered = await count("select count(*) as n from orders.outbox where type in ('OrderPlaced', 'OrderCancelled')");
+      const reserving = await count("select count(*) as n from inventory.inbox where consumer = 'inventory.reservations'");
+      if (reserving < ordered) return false;
+      await inventory.subgraph.drainOutbox();
+      const answered = await count("select count(*) as n from inventory.outbox where type in ('StockReserved', 'StockReservationRejected')");
+      const confirmedOrRejected = await count("select count(*) as n from orders.inbox where consumer = 'orders.saga'");
+      const priced = await count("select count(*) as n from orders.inbox where consumer = 'orders.catalog'");
+      return confirmedOrRejected >= answered && priced >= productEventsPublished;
+    }, 'the saga and the catalog have handled every event');
+    await orders.subgraph.catchUpProjections();
+  };
 
   beforeAll(async () => {
-    products = await startSubgraphUnderTest('products', (db, outbox) => productsSubgraph({ db, outbox, clock: { now: () => NOW } }));
-    orders = await startSubgraphUnderTest(
-      'orders',
-      (db, outbox) => ordersSubgraph({ db, outbox, clock: { now: () => NOW }, catalog: subgraphProductCatalog(products.url) }),
-      { beside: products },
-    );
+    inventory = await startSubgraphUnderTest('inventory', (db, outbox) => inventorySubgraph({ db, outbox, clock }), { clock });
+    orders = await startSubgraphUnderTest('orders', (db, outbox) => (definition = ordersSubgraph({ db, outbox, clock })), { beside: inventory, clock });
+    for (const p of SEED_PRODUCTS) {
+      await publishProductEvent(p.id, 1, {
+        type: 'ProductCreated',
+        data: { sku: p.sku, name: p.name, description: p.description, price: { amount: p.priceAmount, currency: p.currency }, weightGrams: p.weightGrams, category: p.category },
+      });
+    }
+    // The seeded orders go through the saga like any other.
+    await settle();
   });
   afterAll(async () => {
     await orders?.stop();
-    await products?.stop();
+    await inventory?.stop();
   });
 
   const ask = (query: string, variables: Record<string, unknown>, as?: Identity) => orders.run(query, variables, as);
   const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
   const userRef = (id: string) => ({ __typename: 'User', id });
+  const productRef = (id: string) => ({ __typename: 'Product', id });
+  const stockOf = async (productId: string): Promise<number> => (await inventory.run(STOCK, { r: [productRef(productId)] })).data._entities[0].stock;
+  const unitsSoldOf = async (productId: string): Promise<number> => (await ask(UNITS_SOLD, { r: [productRef(productId)] })).data._entities[0].unitsSold;
+  const statusOf = async (id: string) => (await ask(STATUS, { id }, admin)).data.order;
+  const orderEvents = async (orderId: string) =>
+    ((await orders.outbox.read(orders.db, 0, 100_000)) as Array<LoggedEvent<OrderEvent>>).filter((e) => e.aggregateId === orderId);
+  /** A PENDING order written straight into the write model, for tests that need one to stay PENDING while the saga runs. */
+  const arrangePendingOrder = async (customer: Identity): Promise<string> => {
+    const id = newId();
+    const p = SEED_PRODUCTS[20]!;
+    await orders.db.query(
+      `insert into orders.orders (id, customer_id, status, total_amount, currency, created_at, updated_at, version) values ($1, $2, 'PENDING', $3, 'USD', $4, $4, 1)`,
+      [id, customer.userId, p.priceAmount, NOW],
+    );
+    await orders.db.query(
+      `insert into orders.order_lines (order_id, line_no, product_id, quantity, unit_price_amount, currency) values ($1, 0, $2, 1, $3, 'USD')`,
+      [id, p.id, p.priceAmount],
+    );
+    return id;
+  };
 
   describe('order(id)', () => {
     it('given the customer, then the seeded order reads back with its captured prices', async () => {
@@ -127,6 +217,9 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       expect(result.errors).toBeUndefined();
       expect(result.data._entities.map((u: { orders: { totalCount: number } }) => u.orders.totalCount)).toEqual([2, 1, 0]);
       expect(statements).toHaveLength(1);
+      // From the order history read model only, never the write model.
+      expect(statements[0]).toMatch(/orders\.order_history_pages/);
+      expect(statements[0]).not.toMatch(/orders\.orders\b/);
     });
 
     it('given someone else, then it is null with FORBIDDEN; given nobody, UNAUTHENTICATED', async () => {
@@ -158,31 +251,27 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
           { product: { id: q.id }, quantity: 1, unitPrice: { amount: q.priceAmount, currency: 'USD' }, lineTotal: { amount: q.priceAmount, currency: 'USD' } },
         ],
       });
-      // What was written reads back the same through a fresh request.
-      expect((await ask(ORDER, { id: order.id }, bob)).data.order).toEqual(order);
+      // What was written reads back the same through a fresh request, once inventory has reserved it: CONFIRMED.
+      await settle();
+      expect((await ask(ORDER, { id: order.id }, bob)).data.order).toEqual({ ...order, status: 'CONFIRMED' });
     });
 
     it('keeps the captured unit price when the catalog price changes later', async () => {
       const p = SEED_PRODUCTS[13]!;
       const placed = (await ask(PLACE, { input: { lines: [{ productId: p.id, quantity: 1 }] } }, alice)).data.placeOrder.order;
-      const reprice = await products.run(
-        'mutation($input: UpdateProductPriceInput!) { updateProductPrice(input: $input) { product { id } } }',
-        { input: { productId: p.id, price: { amount: p.priceAmount + 1000, currency: 'USD' } } },
-        admin,
-      );
-      expect(reprice.errors).toBeUndefined();
+      await publishProductEvent(p.id, 2, {
+        type: 'ProductPriceChanged',
+        data: { price: { amount: p.priceAmount + 1000, currency: 'USD' }, previousPrice: { amount: p.priceAmount, currency: 'USD' } },
+      });
+      await settle();
       expect((await ask(ORDER, { id: placed.id }, alice)).data.order.lines[0].unitPrice.amount).toBe(p.priceAmount);
       const again = (await ask(PLACE, { input: { lines: [{ productId: p.id, quantity: 1 }] } }, alice)).data.placeOrder.order;
       expect(again.lines[0].unitPrice.amount).toBe(p.priceAmount + 1000);
     });
 
     it('given lines in two currencies, then it is BAD_USER_INPUT naming input.lines and nothing is stored', async () => {
-      const created = await products.run(
-        'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }',
-        { input: { sku: 'EUR-0001', name: 'Euro Thing', price: { amount: 900, currency: 'EUR' }, weightGrams: 10, category: 'home' } },
-        admin,
-      );
-      const euroId = created.data.createProduct.product.id;
+      const euroId = await newProduct({ amount: 900, currency: 'EUR' });
+      await settle();
       const count = async () => Number((await orders.db.query<{ n: string }>('select count(*) as n from orders.orders'))[0]!.n);
       const before = await count();
       const result = await ask(PLACE, { input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: euroId, quantity: 1 }] } }, alice);
@@ -213,11 +302,8 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
   });
 
   describe('cancelOrder', () => {
-    const place = async (as: Identity) =>
-      (await ask(PLACE, { input: { lines: [{ productId: SEED_PRODUCTS[20]!.id, quantity: 1 }] } }, as)).data.placeOrder.order.id as string;
-
     it('given the customer and a PENDING order, then it is CANCELLED once, and a second cancel is a CONFLICT', async () => {
-      const id = await place(alice);
+      const id = await arrangePendingOrder(alice);
       expect((await ask(CANCEL, { input: { orderId: id } }, alice)).data.cancelOrder.order).toEqual({ id, status: 'CANCELLED' });
       const again = await ask(CANCEL, { input: { orderId: id } }, alice);
       expect(again.errors?.[0]).toMatchObject({
@@ -231,14 +317,17 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     });
 
     it('given a REJECTED order, then it is a CONFLICT stating REJECTED and the row is untouched', async () => {
-      const id = await place(bob);
-      await orders.db.query("update orders.orders set status = 'REJECTED' where id = $1", [id]);
+      // Seeded sold out: inventory rejects it.
+      const soldOut = SEED_PRODUCTS[3]!;
+      expect(soldOut.stock).toBe(0);
+      const id = (await ask(PLACE, { input: { lines: [{ productId: soldOut.id, quantity: 1 }] } }, bob)).data.placeOrder.order.id as string;
+      await settle();
       expect((await ask(CANCEL, { input: { orderId: id } }, bob)).errors?.[0]?.message).toMatch(/this order is REJECTED/);
       expect((await ask(ORDER, { id }, bob)).data.order.status).toBe('REJECTED');
     });
 
     it('given another customer, then it is FORBIDDEN and the order stays as it was', async () => {
-      const id = await place(alice);
+      const id = await arrangePendingOrder(alice);
       expect(codeOf(await ask(CANCEL, { input: { orderId: id } }, bob))).toBe('FORBIDDEN');
       expect((await ask(ORDER, { id }, alice)).data.order.status).toBe('PENDING');
     });
@@ -249,6 +338,211 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       ['an anonymous caller', SEED_ORDERS[0]!.id, undefined, 'UNAUTHENTICATED'],
     ])('given %s, then it is %s', async (_, orderId, as, code) => {
       expect(codeOf(await ask(CANCEL, { input: { orderId } }, as))).toBe(code);
+    });
+  });
+
+  describe('order saga', () => {
+    const carol: Identity = { userId: newId(), role: 'CUSTOMER' };
+    const place = async (lines: Array<[string, number]>, as: Identity = carol) => {
+      const result = await ask(PLACE, { input: { lines: lines.map(([productId, quantity]) => ({ productId, quantity })) } }, as);
+      expect(result.errors).toBeUndefined();
+      return result.data.placeOrder.order as { id: string; status: string };
+    };
+
+    it('given stock for every line, then the order is CONFIRMED through StockReserved, all in one chain of cause', async () => {
+      const [a, b] = [await newProduct({ amount: 500, currency: 'USD' }, 5), await newProduct({ amount: 700, currency: 'USD' }, 2)];
+      await settle();
+      const order = await place([[a, 3], [b, 2]]);
+      expect(order.status).toBe('PENDING');
+      await settle();
+      expect(await statusOf(order.id)).toEqual({ id: order.id, status: 'CONFIRMED', rejectionReason: null });
+      expect([await stockOf(a), await stockOf(b)]).toEqual([2, 0]);
+      const [placed, confirmed, ...more] = await orderEvents(order.id);
+      expect(more).toEqual([]);
+      const [reserved] = (await inventory.outbox.read(inventory.db, 0, 100_000, ['StockReserved'])).filter((e) => e.aggregateId === order.id);
+      expect(placed).toMatchObject({ type: 'OrderPlaced', aggregateVersion: 1, causationId: null });
+      expect(reserved).toMatchObject({ causationId: placed!.eventId, correlationId: placed!.correlationId });
+      expect(confirmed).toMatchObject({
+        type: 'OrderConfirmed',
+        aggregateVersion: 2,
+        causationId: reserved!.eventId,
+        correlationId: placed!.correlationId,
+        data: { customerId: carol.userId, lines: [{ productId: a, quantity: 3 }, { productId: b, quantity: 2 }] },
+      });
+      expect([await unitsSoldOf(a), await unitsSoldOf(b)]).toEqual([3, 2]);
+    });
+
+    it('given a line short of stock, then the order is REJECTED with a reason naming the product, and no stock moves', async () => {
+      const [a, b] = [await newProduct({ amount: 500, currency: 'USD' }, 4), await newProduct({ amount: 700, currency: 'USD' }, 1)];
+      await settle();
+      const order = await place([[a, 2], [b, 3]]);
+      await settle();
+      expect(await statusOf(order.id)).toEqual({
+        id: order.id,
+        status: 'REJECTED',
+        rejectionReason: `Not enough stock for 1 product: ${b} (requested 3, available 1).`,
+      });
+      expect([await stockOf(a), await stockOf(b)]).toEqual([4, 1]);
+      expect((await orderEvents(order.id)).map((e) => [e.type, e.aggregateVersion])).toEqual([['OrderPlaced', 1], ['OrderRejected', 2]]);
+      expect(await unitsSoldOf(a)).toBe(0);
+    });
+
+    it('given a CONFIRMED order is cancelled, then inventory puts its units back and units sold goes down again', async () => {
+      const a = await newProduct({ amount: 500, currency: 'USD' }, 6);
+      await settle();
+      const order = await place([[a, 4]]);
+      await settle();
+      expect([await stockOf(a), await unitsSoldOf(a)]).toEqual([2, 4]);
+      const cancelled = await ask(CANCEL, { input: { orderId: order.id } }, carol);
+      expect(cancelled.data.cancelOrder.order).toEqual({ id: order.id, status: 'CANCELLED' });
+      await settle();
+      await eventually(async () => (await stockOf(a)) === 6, 'the stock is released');
+      expect(await unitsSoldOf(a)).toBe(0);
+      const events = await orderEvents(order.id);
+      expect(events.at(-1)).toMatchObject({ type: 'OrderCancelled', aggregateVersion: 3, data: { previousStatus: 'CONFIRMED', lines: [{ productId: a, quantity: 4 }] } });
+    });
+
+    it('given an order cancelled right after it is placed, then whichever way the race goes, no unit stays reserved', async () => {
+      const a = await newProduct({ amount: 500, currency: 'USD' }, 3);
+      await settle();
+      const order = await place([[a, 3]]);
+      expect((await ask(CANCEL, { input: { orderId: order.id } }, carol)).data.cancelOrder.order.status).toBe('CANCELLED');
+      await settle();
+      await eventually(async () => (await stockOf(a)) === 3, 'the stock is back');
+      expect((await statusOf(order.id)).status).toBe('CANCELLED');
+      expect(await unitsSoldOf(a)).toBe(0);
+      // Cancelled is final: a late StockReserved confirms nothing.
+      expect((await orderEvents(order.id)).map((e) => e.type).at(-1)).toBe('OrderCancelled');
+    });
+
+    it('given the same inventory answer delivered again, then the order is confirmed once', async () => {
+      const a = await newProduct({ amount: 500, currency: 'USD' }, 2);
+      await settle();
+      const order = await place([[a, 1]]);
+      await settle();
+      const [reserved] = (await inventory.outbox.read(inventory.db, 0, 100_000, ['StockReserved'])).filter((e) => e.aggregateId === order.id);
+      // The saga as runSubgraph runs it (startConsumer: inbox and effect in one transaction), fed by hand.
+      let handle: EventHandler | undefined;
+      const handingBus: EventBus = {
+        publish: async () => undefined,
+        subscribe: async (_options, h) => {
+          handle = h;
+          return { stop: async () => undefined };
+        },
+        close: async () => undefined,
+      };
+      const saga = definition.consumers!.find((c) => c.name === ORDER_SAGA_CONSUMER)!;
+      await startConsumer({ bus: handingBus, db: orders.db, schema: 'orders', definition: saga, logger: createLogger('test', 'silent') });
+      const { position: _position, ...event } = reserved!;
+      const delivered: DeliveredEvent = { ...event, sequence: 1 };
+      // The very same event again: its inbox row says it was handled.
+      await handle!(delivered);
+      // The same fact under another id (a producer's retry): the order is no longer PENDING, so nothing is decided.
+      await handle!({ ...delivered, eventId: newId() });
+      expect((await orderEvents(order.id)).map((e) => e.type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
+      expect(await statusOf(order.id)).toMatchObject({ status: 'CONFIRMED' });
+      expect(await unitsSoldOf(a)).toBe(1);
+    });
+
+    it('given 20 orders of one unit at once for a product with 5 on hand, then exactly 5 are CONFIRMED and 15 REJECTED, and stock ends at 0', async () => {
+      const a = await newProduct({ amount: 100, currency: 'USD' }, 5);
+      await settle();
+      const customers = Array.from({ length: 20 }, (): Identity => ({ userId: newId(), role: 'CUSTOMER' }));
+      const placed = await Promise.all(customers.map((customer) => place([[a, 1]], customer)));
+      expect(placed.every((order) => order.status === 'PENDING')).toBe(true);
+      await settle();
+      const statuses = await Promise.all(placed.map(async (order) => (await statusOf(order.id)).status as string));
+      expect(statuses.filter((s) => s === 'CONFIRMED')).toHaveLength(5);
+      expect(statuses.filter((s) => s === 'REJECTED')).toHaveLength(15);
+      expect(await stockOf(a)).toBe(0);
+      expect(await unitsSoldOf(a)).toBe(5);
+    });
+  });
+
+  describe('read models', () => {
+    it('User.orders reads the order history: a new order shows once the projection has it, with the saga\'s outcome', async () => {
+      const dave: Identity = { userId: newId(), role: 'CUSTOMER' };
+      const a = await newProduct({ amount: 250, currency: 'USD' }, 1);
+      await settle();
+      const first = (await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, dave)).data.placeOrder.order;
+      const second = (await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, dave)).data.placeOrder.order;
+      await settle();
+      const page = (await ask(USER_ORDERS, { r: [userRef(dave.userId)] }, dave)).data._entities[0].orders;
+      expect(page.totalCount).toBe(2);
+      // The first took the one unit in stock; the second found none.
+      const byStatus = Object.fromEntries(page.edges.map((e: { node: { id: string; status: string } }) => [e.node.id, e.node.status]));
+      expect(byStatus).toEqual({ [first.id]: 'CONFIRMED', [second.id]: 'REJECTED' });
+      // The history holds no lines; the nodes still resolve them, and everything else, as Order.
+      const full = await ask(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders { edges { node { id status total { amount } lines { quantity product { id } } rejectionReason placedAt } } } } } }`,
+        { r: [userRef(dave.userId)] },
+        dave,
+      );
+      expect(full.errors).toBeUndefined();
+      expect(full.data._entities[0].orders.edges.map((e: { node: unknown }) => e.node)).toEqual(
+        expect.arrayContaining([
+          { id: first.id, status: 'CONFIRMED', total: { amount: 250 }, lines: [{ quantity: 1, product: { id: a } }], rejectionReason: null, placedAt: NOW.toISOString() },
+          {
+            id: second.id,
+            status: 'REJECTED',
+            total: { amount: 250 },
+            lines: [{ quantity: 1, product: { id: a } }],
+            rejectionReason: `Not enough stock for 1 product: ${a} (requested 1, available 0).`,
+            placedAt: NOW.toISOString(),
+          },
+        ]),
+      );
+    });
+
+    it('Product.unitsSold answers any number of products with one statement: 0 for none sold, null for a malformed id', async () => {
+      const seededSold = SEED_PRODUCTS[0]!;
+      const r = [productRef(seededSold.id), productRef(newId()), productRef('nope')];
+      const { result, statements } = await orders.counting(() => ask(UNITS_SOLD, { r }));
+      expect(result.errors).toBeUndefined();
+      // Seeded order 0 holds one unit of product 0 and was confirmed by the saga.
+      expect(result.data._entities).toEqual([{ id: seededSold.id, unitsSold: 1 }, { id: r[1]!.id, unitsSold: 0 }, null]);
+      expect(statements).toHaveLength(1);
+    });
+
+    it('given an older price delivered after a newer one, then the newer price stays', async () => {
+      const a = await newProduct({ amount: 1000, currency: 'USD' });
+      await publishProductEvent(a, 3, { type: 'ProductPriceChanged', data: { price: { amount: 1300, currency: 'USD' }, previousPrice: { amount: 1200, currency: 'USD' } } });
+      await publishProductEvent(a, 2, { type: 'ProductPriceChanged', data: { price: { amount: 1200, currency: 'USD' }, previousPrice: { amount: 1000, currency: 'USD' } } });
+      await settle();
+      const order = await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, alice);
+      expect(order.data.placeOrder.order.total).toEqual({ amount: 1300, currency: 'USD' });
+    });
+
+    it('given a product whose ProductCreated has not arrived, then it is unknown until it does', async () => {
+      const id = newId();
+      const before = await ask(PLACE, { input: { lines: [{ productId: id, quantity: 1 }] } }, alice);
+      expect(before.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines.0.productId' });
+      await publishProductEvent(id, 1, {
+        type: 'ProductCreated',
+        data: { sku: 'LATE-1', name: 'Late', description: 'Arrives late.', price: { amount: 42, currency: 'USD' }, weightGrams: 1, category: 'test' },
+      });
+      await settle();
+      expect((await ask(PLACE, { input: { lines: [{ productId: id, quantity: 1 }] } }, alice)).data.placeOrder.order.total).toEqual({ amount: 42, currency: 'USD' });
+    });
+
+    it('seeds through the outbox: each seeded order has its OrderPlaced at its seeded time, and the cancelled one its OrderCancelled', async () => {
+      for (const seeded of SEED_ORDERS) {
+        const [placed, next] = await orderEvents(seeded.id);
+        expect(placed).toMatchObject({ type: 'OrderPlaced', occurredAt: seeded.placedAt.toISOString(), correlationId: 'seed', causationId: null });
+        expect(next?.type).toBe(seeded.status === 'CANCELLED' ? 'OrderCancelled' : 'OrderConfirmed');
+      }
+    });
+
+    it('rebuilt from the log, every projection has exactly the rows it has live', async () => {
+      await settle();
+      const snapshot = async () => ({
+        history: await orders.db.query('select * from orders.order_history order by order_id'),
+        unitsSold: await orders.db.query('select * from orders.units_sold order by product_id'),
+      });
+      const live = await snapshot();
+      expect(live.history.length).toBeGreaterThan(SEED_ORDERS.length);
+      for (const projection of ordersProjections) await rebuildProjection(orders.db, orders.outbox, projection);
+      expect(await snapshot()).toEqual(live);
     });
   });
 });

@@ -7,6 +7,10 @@ import type { Clock } from '../../platform/clock';
 import type { Viewer } from '../../platform/auth/identity';
 import type { SubgraphDefinition } from '../../platform/subgraph';
 import type { ProductCatalog } from './productCatalog';
+import { readModelProductCatalog } from './queries/productPrices/readModelProductCatalog';
+import { productPricesConsumer } from './queries/productPrices/productPricesConsumer';
+import { orderSagaConsumer } from './consumers/orderSaga';
+import { ordersProjections } from './projections';
 import { createLoaders, type OrderLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedOrders } from './seed';
@@ -14,21 +18,39 @@ import { seedOrders } from './seed';
 /** What every orders resolver receives. */
 export interface OrdersContext {
   viewer: Viewer;
+  /** The gateway's request id: the correlation id of the events this request causes. */
+  requestId: string;
   db: Database;
+  outbox: Outbox;
   clock: Clock;
   /** Where unit prices come from when an order is placed. */
   catalog: ProductCatalog;
   loaders: OrderLoaders;
 }
 
-/** The orders subgraph: customers' orders, priced when placed. */
-export function ordersSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock; catalog: ProductCatalog }): SubgraphDefinition<OrdersContext> {
+/**
+ * The orders subgraph: customers' orders, priced when placed from the prices
+ * it keeps from products' events, confirmed or rejected by the order saga
+ * (inventory's answer to `OrderPlaced`), listed from the order history read model.
+ */
+export function ordersSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<OrdersContext> {
+  const catalog = readModelProductCatalog(deps.db);
   return {
     name: 'orders',
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
     resolvers,
     migrationsDir: path.join(__dirname, 'migrations'),
-    createContext: (viewer) => ({ viewer, db: deps.db, clock: deps.clock, catalog: deps.catalog, loaders: createLoaders(deps.db) }),
-    seed: seedOrders,
+    createContext: (viewer, requestId) => ({
+      viewer,
+      requestId,
+      db: deps.db,
+      outbox: deps.outbox,
+      clock: deps.clock,
+      catalog,
+      loaders: createLoaders(deps.db),
+    }),
+    seed: (db) => seedOrders(db, deps.outbox),
+    projections: ordersProjections,
+    consumers: [orderSagaConsumer({ outbox: deps.outbox, clock: deps.clock }), productPricesConsumer],
   };
 }

@@ -1,4 +1,5 @@
 import type { Product } from './domain/product';
+import type { ProductState } from './domain/decider';
 
 /** A row of `products.products`. */
 export interface ProductRow {
@@ -11,6 +12,8 @@ export interface ProductRow {
   weight_grams: number;
   category: string;
   created_at: Date;
+  /** The aggregate's version: 1 when created, +1 with each price change. */
+  version: number;
 }
 
 export function toProduct(row: ProductRow): Product {
@@ -23,5 +26,19 @@ export function toProduct(row: ProductRow): Product {
     weightGrams: row.weight_grams,
     category: row.category,
     createdAt: row.created_at,
+  };
+}
+
+/** The product as `decide` needs it. */
+export function toProductState(row: ProductRow): ProductState {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    price: { amount: row.price_amount, currency: row.currency },
+    weightGrams: row.weight_grams,
+    category: row.category,
+    version: row.version,
   };
 }

@@ -13,7 +13,11 @@ import { seedProducts } from './seed';
 /** What every products resolver receives. */
 export interface ProductsContext {
   viewer: Viewer;
+  /** The request's id (the gateway's `x-request-id`): the correlation id of the events it causes. */
+  requestId: string;
   db: Database;
+  /** The products event log; commands append to it in their transaction. */
+  outbox: Outbox;
   clock: Clock;
   loaders: ProductLoaders;
 }
@@ -25,7 +29,14 @@ export function productsSubgraph(deps: { db: Database; outbox: Outbox; clock: Cl
     typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
     resolvers,
     migrationsDir: path.join(__dirname, 'migrations'),
-    createContext: (viewer) => ({ viewer, db: deps.db, clock: deps.clock, loaders: createLoaders(deps.db) }),
-    seed: seedProducts,
+    createContext: (viewer, requestId) => ({
+      viewer,
+      requestId,
+      db: deps.db,
+      outbox: deps.outbox,
+      clock: deps.clock,
+      loaders: createLoaders(deps.db),
+    }),
+    seed: (db) => seedProducts(db, deps.outbox),
   };
 }

@@ -2,8 +2,9 @@ import DataLoader from 'dataloader';
 import type { Sql } from '../../platform/storage/database';
 import { isUuid } from '../../platform/ids';
 import { loadPagesByParent, pageKey, toConnection, type Connection, type Page } from '../../platform/pagination';
-import type { RatingSummary, Review } from './domain/review';
+import type { Review } from './domain/review';
 import { toReview, type ReviewRow } from './reviewRow';
+import { loadRatingSummaries, type RatingSummary } from './queries/ratingSummary/ratingSummary';
 
 /** Loads one page of a parent's reviews; calls with equal page arguments in one tick share one statement. */
 export type ReviewPageLoader = (parentId: string, page: Page) => Promise<Connection<Review>>;
@@ -15,7 +16,10 @@ export interface ReviewLoaders {
   reviewsByProduct: ReviewPageLoader;
   /** A page of an author's reviews, newest first. */
   reviewsByAuthor: ReviewPageLoader;
-  /** A product's rating summary; `{ average: null, count: 0 }` without reviews. */
+  /**
+   * A product's rating summary, from the `rating_summary` read model only
+   * (eventually consistent); average null, count 0 and zero counts without reviews.
+   */
   ratingByProduct: DataLoader<string, RatingSummary>;
 }
 
@@ -31,18 +35,7 @@ export function createLoaders(db: Sql): ReviewLoaders {
     }),
     reviewsByProduct: reviewPagesBy(db, 'product_id'),
     reviewsByAuthor: reviewPagesBy(db, 'author_id'),
-    ratingByProduct: new DataLoader(async (ids) => {
-      const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
-      const rows = valid.length
-        ? await db.query<{ product_id: string; average: number; count: number }>(
-            `select product_id::text as product_id, avg(rating)::float8 as average, count(*)::int as count
-             from reviews.reviews where product_id = any($1::uuid[]) group by product_id`,
-            [valid],
-          )
-        : [];
-      const byId = new Map(rows.map((row) => [row.product_id, { average: row.average, count: row.count }]));
-      return ids.map((id) => byId.get(id.toLowerCase()) ?? { average: null, count: 0 });
-    }),
+    ratingByProduct: new DataLoader((ids) => loadRatingSummaries(db, ids)),
   };
 }
 

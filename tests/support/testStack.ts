@@ -27,9 +27,10 @@ export interface TestStack {
  * Starts the whole supergraph in this process on free ports, over storage of
  * its own (a PGlite copy, or a fresh PostgreSQL database), seeded.
  */
-export async function startTestStack(overrides: Partial<Omit<StackOptions, 'bus'>> = {}): Promise<TestStack> {
+export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<TestStack> {
   const storage = await openTestStorage();
-  const bus = await openTestEventBus();
+  // A bus handed in belongs to the caller; one made here is disposed of here.
+  const bus = overrides.bus ? { bus: overrides.bus, dispose: async () => undefined } : await openTestEventBus();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   let stack: RunningStack;
   try {

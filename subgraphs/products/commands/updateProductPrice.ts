@@ -1,25 +1,47 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
+import type { Outbox } from '../../../platform/events/outbox';
 import type { Viewer } from '../../../platform/auth/identity';
 import { requireAdmin } from '../../../platform/auth/authorize';
-import { badInput, notFound } from '../../../platform/errors';
+import { badInput, conflict } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
-import { validatePrice, type Product } from '../domain/product';
-import { toProduct, type ProductRow } from '../productRow';
+import type { Product } from '../domain/product';
+import type { Money } from '../domain/events';
+import { decide, evolve } from '../domain/decider';
+import { toProduct, toProductState, type ProductRow } from '../productRow';
 
-/** Sets a product's unit price. ADMIN only. */
+/**
+ * Sets a product's unit price. ADMIN only. The new price, the product's next
+ * version and its `ProductPriceChanged` commit in one transaction; the price
+ * it already has changes nothing and records nothing.
+ *
+ * The row is locked while the change is decided, so concurrent changes apply
+ * one after the other, each to the price the one before it set; the update
+ * is also guarded by the version read, so no writer can ever turn one
+ * version into two different ones.
+ */
 export async function updateProductPrice(
-  deps: { db: Database; clock: Clock },
+  deps: { db: Database; outbox: Outbox; clock: Clock; requestId: string },
   viewer: Viewer,
-  input: { productId: string; price: { amount: number; currency: string } },
+  input: { productId: string; price: Money },
 ): Promise<Product> {
   requireAdmin(viewer, 'change prices');
   if (!isUuid(input.productId)) throw badInput('input.productId', `productId must be a product id (UUID), got "${input.productId}".`);
-  validatePrice(input.price, 'input.price');
-  const rows = await deps.db.query<ProductRow>(
-    `update products.products set price_amount = $2, currency = $3, updated_at = $4 where id = $1 returning *`,
-    [input.productId, input.price.amount, input.price.currency, deps.clock.now()],
-  );
-  if (!rows[0]) throw notFound(`No product has id "${input.productId}".`);
-  return toProduct(rows[0]);
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.query<ProductRow>('select * from products.products where id = $1 for update', [input.productId]);
+    const state = row ? toProductState(row) : null;
+    const events = decide({ type: 'ChangeProductPrice', productId: input.productId, price: input.price }, state);
+    // Decided only when there is a product, and unchanged: the row is the state as it stands.
+    if (!events.length) return toProduct(row!);
+    const next = events.reduce(evolve, state)!;
+    const rows = await tx.query<ProductRow>(
+      `update products.products set price_amount = $2, currency = $3, version = $4, updated_at = $5
+       where id = $1 and version = $6
+       returning *`,
+      [next.id, next.price.amount, next.price.currency, next.version, deps.clock.now(), state!.version],
+    );
+    if (!rows[0]) throw conflict(`Product "${input.productId}" changed while its price was being set; try again.`);
+    await deps.outbox.append(tx, { correlationId: deps.requestId, causationId: null }, events);
+    return toProduct(rows[0]);
+  });
 }

@@ -22,6 +22,9 @@ export interface NewProduct {
   category: string;
 }
 
+/** A new product after validation: every field present (the description at least empty) and normalised. */
+export type ValidNewProduct = Required<NewProduct> & { description: string };
+
 const SKU = /^[A-Z0-9-]{3,32}$/;
 const CATEGORY = /^[a-z0-9-]{1,50}$/;
 const CURRENCY = /^[A-Z]{3}$/;
@@ -39,7 +42,7 @@ export function validatePrice(price: { amount: number; currency: string }, field
 }
 
 /** Checks every field of a new product and returns it normalised (names trimmed). */
-export function validateNewProduct(input: NewProduct): Required<NewProduct> {
+export function validateNewProduct(input: NewProduct): ValidNewProduct {
   const sku = input.sku.trim();
   if (!SKU.test(sku)) throw badInput('input.sku', `SKU must be 3 to 32 characters of A-Z, 0-9 and dashes, got "${input.sku}".`);
   const name = input.name.trim();

@@ -1,15 +1,20 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
+import type { Outbox } from '../../../platform/events/outbox';
 import type { Viewer } from '../../../platform/auth/identity';
 import { requireSignedIn } from '../../../platform/auth/authorize';
 import { conflict, unauthenticated } from '../../../platform/errors';
 import { isUuid, newId } from '../../../platform/ids';
-import { validateNewReview, type NewReview, type Review } from '../domain/review';
+import type { NewReview, Review } from '../domain/review';
+import { decide } from '../domain/decider';
 import { toReview, type ReviewRow } from '../reviewRow';
 
 /**
- * Reviews a product as the signed-in user; a second review of the same
- * product by the same author is a CONFLICT.
+ * Reviews a product as the signed-in user; the row and its `ReviewAdded`
+ * commit in one transaction. A second review of the same product by the same
+ * author is a CONFLICT and records nothing. The product's rating summary is
+ * projected from the event afterwards, so it may not count this review yet
+ * when the mutation answers.
  *
  * The product's existence is not checked: it belongs to the products schema,
  * which this subgraph must not read, and no product events reach reviews yet.
@@ -17,19 +22,28 @@ import { toReview, type ReviewRow } from '../reviewRow';
  * product that does not exist is accepted, and the gateway then finds no
  * product for that review's `product` reference.
  */
-export async function addReview(deps: { db: Database; clock: Clock }, viewer: Viewer, input: NewReview): Promise<Review> {
+export async function addReview(
+  deps: { db: Database; outbox: Outbox; clock: Clock; requestId: string },
+  viewer: Viewer,
+  input: NewReview,
+): Promise<Review> {
   const author = requireSignedIn(viewer);
   // The identity comes signed from the gateway, but it still must not reach SQL unchecked.
   if (!isUuid(author.userId)) throw unauthenticated(`Your identity names no user id (UUID): "${author.userId}".`);
-  const review = validateNewReview(input);
-  // The unique (product_id, author_id) constraint decides between two racing reviews; no check before the insert.
-  const rows = await deps.db.query<ReviewRow>(
-    `insert into reviews.reviews (id, product_id, author_id, rating, body, created_at)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (product_id, author_id) do nothing
-     returning *`,
-    [newId(), review.productId, author.userId, review.rating, review.body, deps.clock.now()],
-  );
-  if (!rows[0]) throw conflict(`You have already reviewed product "${review.productId}"; each user may review a product once.`);
-  return toReview(rows[0]);
+  // A fresh id names no review yet, so the state is null.
+  const events = decide({ type: 'AddReview', reviewId: newId(), authorId: author.userId, review: input }, null);
+  const added = events[0]!;
+  return deps.db.transaction(async (tx) => {
+    // The unique (product_id, author_id) constraint decides between two racing reviews; no check before the insert.
+    const rows = await tx.query<ReviewRow>(
+      `insert into reviews.reviews (id, product_id, author_id, rating, body, created_at)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (product_id, author_id) do nothing
+       returning *`,
+      [added.aggregateId, added.data.productId, added.data.authorId, added.data.rating, added.data.body, deps.clock.now()],
+    );
+    if (!rows[0]) throw conflict(`You have already reviewed product "${added.data.productId}"; each user may review a product once.`);
+    await deps.outbox.append(tx, { correlationId: deps.requestId, causationId: null }, events);
+    return toReview(rows[0]);
+  });
 }

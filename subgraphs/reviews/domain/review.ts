@@ -18,13 +18,6 @@ export interface NewReview {
   body: string;
 }
 
-/** A product's ratings in sum. */
-export interface RatingSummary {
-  /** Mean rating; null without reviews. */
-  average: number | null;
-  count: number;
-}
-
 export const MIN_RATING = 1;
 export const MAX_RATING = 5;
 export const MAX_BODY_LENGTH = 2000;

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureEventLag, type LagResult } from './eventLag';
+
+/**
+ * `npm run bench`: runs every benchmark once on this machine and writes
+ * docs/benchmarks.md. The machine is shared and noisy: compare numbers from
+ * one run with each other, not across runs.
+ */
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '../..');
+  const lag: LagResult[] = [await measureEventLag('in-memory')];
+  if (process.env.NATS_URL) lag.push(await measureEventLag('nats'));
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}).`,
+    'One run on a shared, noisy machine: read the numbers against each other, not as absolutes.',
+    '',
+    '## Event lag (eventually consistent fields)',
+    '',
+    'From a mutation\'s HTTP response until a client polling the gateway every 2 ms sees the effect: `order.status` leaving `PENDING`',
+    '(the order saga: orders → bus → inventory → bus → orders) and `Product.rating.count` including a new review (the rating projection).',
+    '',
+    '| bus | storage | samples | saga p50 | saga p95 | rating p50 | rating p95 |',
+    '|---|---|---|---|---|---|---|',
+    ...lag.map((r) => `| ${r.bus} | ${r.storage} | ${r.samples} | ${ms(r.saga.p50)} | ${ms(r.saga.p95)} | ${ms(r.rating.p50)} | ${ms(r.rating.p95)} |`),
+    '',
+    ...(process.env.NATS_URL ? [] : ['NATS was not measured: NATS_URL was not set.', '']),
+  ];
+  fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { readCommonConfig } from './platform/config';
+import { openStorage } from './platform/storage/openStorage';
+import type { ConnectionPool } from './platform/storage/database';
+import { systemClock } from './platform/clock';
+import { Outbox } from './platform/events/outbox';
+import { rebuildProjection, type Projection } from './platform/events/projection';
+import { ordersProjections } from './subgraphs/orders/projections';
+import { reviewsProjections } from './subgraphs/reviews/projections';
+
+/** Every projection by name, with the subgraph (schema) whose log feeds it. */
+export const PROJECTIONS: ReadonlyMap<string, { schema: string; projection: Projection }> = new Map(
+  [
+    ...ordersProjections.map((projection) => ({ schema: 'orders', projection })),
+    ...reviewsProjections.map((projection) => ({ schema: 'reviews', projection })),
+  ].map((entry) => [entry.projection.name, entry]),
+);
+
+/** Rebuilds the named projections from their subgraphs' event logs, each in one transaction; returns how many events each applied. */
+export async function rebuildProjections(storage: ConnectionPool, names: readonly string[]): Promise<Array<{ name: string; applied: number }>> {
+  const unknown = names.filter((name) => !PROJECTIONS.has(name));
+  if (unknown.length) throw new Error(`Unknown projection(s): ${unknown.join(', ')}. Known: ${[...PROJECTIONS.keys()].join(', ')}.`);
+  const results = [];
+  for (const name of names) {
+    const { schema, projection } = PROJECTIONS.get(name)!;
+    const applied = await rebuildProjection(storage.database(`${schema}:rebuild`), new Outbox(schema, systemClock), projection);
+    results.push({ name, applied });
+  }
+  return results;
+}
+
+// `npm run projections:rebuild -- <name>… | --all`: a composition root of its own. On PGlite, stop
+// `npm start` first (PGlite is single-process); on PostgreSQL it runs beside live instances, whose
+// projection runners wait on the checkpoint lock until the rebuild commits.
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const names = args.includes('--all') ? [...PROJECTIONS.keys()] : args;
+  if (!names.length) {
+    console.error(`Usage: npm run projections:rebuild -- <name>… | --all\nProjections: ${[...PROJECTIONS.keys()].join(', ')}`);
+    process.exit(2);
+  }
+  const config = readCommonConfig(process.env);
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    for (const { name, applied } of await rebuildProjections(storage, names)) console.log(`rebuilt ${name} from ${applied} events`);
+  } finally {
+    await storage.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

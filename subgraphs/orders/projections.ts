@@ -1,0 +1,6 @@
+import type { Projection } from '../../platform/events/projection';
+import { orderHistoryProjection } from './queries/orderHistory/orderHistoryProjection';
+import { unitsSoldProjection } from './queries/unitsSold/unitsSoldProjection';
+
+/** The read models orders keeps from its own event log; the subgraph runs them and the rebuild command takes them by name. */
+export const ordersProjections: Projection[] = [orderHistoryProjection, unitsSoldProjection];

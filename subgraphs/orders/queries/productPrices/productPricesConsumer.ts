@@ -1,0 +1,30 @@
+import type { ConsumerDefinition } from '../../../../platform/events/consumer';
+import type { DeliveredEvent } from '../../../../platform/events/event';
+import type { PriceEvent } from '../../domain/productEvents';
+
+/** The consumer's durable name. */
+export const PRODUCT_PRICES_CONSUMER = 'orders.catalog';
+
+/**
+ * Keeps `orders.product_prices` from products' `ProductCreated` and
+ * `ProductPriceChanged`. A price is written only over an older one (by the
+ * product's aggregate version), so an event delivered again late, after a
+ * newer price, changes nothing.
+ */
+export const productPricesConsumer: ConsumerDefinition = {
+  name: PRODUCT_PRICES_CONSUMER,
+  domain: 'products',
+  types: ['ProductCreated', 'ProductPriceChanged'],
+  async handle(delivered, tx) {
+    const event = delivered as DeliveredEvent<PriceEvent>;
+    const { price } = event.data;
+    await tx.query(
+      `insert into orders.product_prices (product_id, amount, currency, version, updated_at)
+       values ($1, $2, $3, $4, $5)
+       on conflict (product_id) do update
+         set amount = excluded.amount, currency = excluded.currency, version = excluded.version, updated_at = excluded.updated_at
+         where orders.product_prices.version < excluded.version`,
+      [event.aggregateId, price.amount, price.currency, event.aggregateVersion, event.occurredAt],
+    );
+  },
+};
