@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Copies the files compiled code reads at run time (subgraph SDL, SQL
- * migrations, the composed supergraph) from the source tree into `dist/`, so
+ * migrations — the subgraphs' and the shared event tables' — and the composed supergraph) from the source tree into `dist/`, so
  * `node dist/...` finds them beside its JavaScript exactly as tests find them
  * beside the TypeScript.
  */
@@ -27,5 +27,5 @@ function copyTree(relative: string): number {
   return copied;
 }
 
-const count = copyTree('subgraphs') + copyTree('schema');
+const count = copyTree('subgraphs') + copyTree('schema') + copyTree('platform');
 console.log(`copied ${count} asset files into dist/`);
