@@ -1,4 +1,5 @@
-import type { DocumentNode } from 'graphql';
+import fs from 'node:fs';
+import { parse, type DocumentNode } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
@@ -7,12 +8,51 @@ import type { Database } from './storage/database';
 import path from 'node:path';
 import { migrate } from './storage/migrate';
 import type { Outbox } from './events/outbox';
+import type { Clock } from './clock';
 import type { EventBus, EventSubscription } from './events/eventBus';
 import { startOutboxRelay } from './events/outboxRelay';
 import { startProjections, type Projection } from './events/projection';
 import { startConsumer, type ConsumerDefinition } from './events/consumer';
 import type { Logger } from './logger';
 import { startSubgraphServer, type RouteHandler, type RunningServer } from './subgraphServer';
+
+/**
+ * What every subgraph's resolvers receive, whatever the subgraph. A subgraph's
+ * own context `extends` it with what only it needs (its loaders and so on).
+ */
+export interface SubgraphContext {
+  /** The caller: an identity, or null for an anonymous caller. */
+  viewer: Viewer;
+  /** The request's id (the gateway's `x-request-id`): the correlation id of the events it causes. */
+  requestId: string;
+  /** The subgraph's handle on storage. */
+  db: Database;
+  /** The subgraph's event log; commands append to it in their transaction. */
+  outbox: Outbox;
+  /** The source of time for what the request writes. */
+  clock: Clock;
+}
+
+/**
+ * The shared part of a subgraph's per-request context, for its
+ * `createContext` to spread before adding its own fields.
+ */
+export function subgraphContext(deps: Pick<SubgraphContext, 'db' | 'outbox' | 'clock'>, viewer: Viewer, requestId: string): SubgraphContext {
+  // Copy only these three: a `main.ts` hands over more (its logger, its data folder) that resolvers must not see.
+  return { viewer, requestId, db: deps.db, outbox: deps.outbox, clock: deps.clock };
+}
+
+/**
+ * The files a subgraph keeps beside its code in `directory` (its `__dirname`):
+ * `schema.graphql`, parsed, and the `migrations` folder. Reads the schema
+ * synchronously, once, when the subgraph is defined.
+ */
+export function subgraphFiles(directory: string): { typeDefs: DocumentNode; migrationsDir: string } {
+  return {
+    typeDefs: parse(fs.readFileSync(path.join(directory, 'schema.graphql'), 'utf8')),
+    migrationsDir: path.join(directory, 'migrations'),
+  };
+}
 
 /** What a subgraph module hands to whoever runs it: the embedded stack or its own `main.ts`. */
 export interface SubgraphDefinition<TContext extends BaseContext> {

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse } from 'graphql';
 import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
-import type { Viewer } from '../../platform/auth/identity';
-import type { SubgraphDefinition } from '../../platform/subgraph';
+import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
 import { createLoaders, type AccountLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedUsers } from './seed';
@@ -14,14 +10,7 @@ import { DEFAULT_JWT_SETTINGS, type JwtSettings } from './accessToken';
 import { jwksRoute } from './jwksRoute';
 
 /** What every accounts resolver receives. */
-export interface AccountsContext {
-  viewer: Viewer;
-  /** The request's id (the gateway's `x-request-id`): the correlation id of the events it causes. */
-  requestId: string;
-  db: Database;
-  /** The accounts event log; commands append to it in their transaction. */
-  outbox: Outbox;
-  clock: Clock;
+export interface AccountsContext extends SubgraphContext {
   loaders: AccountLoaders;
   signingKey: SigningKey;
   jwt: JwtSettings;
@@ -76,18 +65,13 @@ export async function accountsDepsFromConfig(config: AccountsConfig): Promise<Ac
 
 /** The accounts subgraph: users, passwords and the access tokens the gateway verifies. */
 export function accountsSubgraph(deps: AccountsDeps): SubgraphDefinition<AccountsContext> {
-  const { db, outbox, clock, signingKey, jwt } = deps;
+  const { db, outbox, signingKey, jwt } = deps;
   return {
     name: 'accounts',
-    typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
+    ...subgraphFiles(__dirname),
     resolvers,
-    migrationsDir: path.join(__dirname, 'migrations'),
     createContext: (viewer, requestId) => ({
-      viewer,
-      requestId,
-      db,
-      outbox,
-      clock,
+      ...subgraphContext(deps, viewer, requestId),
       signingKey,
       jwt,
       loaders: createLoaders(db),

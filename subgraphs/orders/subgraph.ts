@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse } from 'graphql';
 import type { Outbox } from '../../platform/events/outbox';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
-import type { Viewer } from '../../platform/auth/identity';
-import type { SubgraphDefinition } from '../../platform/subgraph';
+import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
 import type { ProductCatalog } from './productCatalog';
 import { readModelProductCatalog } from './queries/productPrices/readModelProductCatalog';
 import { productPricesConsumer } from './queries/productPrices/productPricesConsumer';
@@ -16,13 +12,7 @@ import { resolvers } from './resolvers';
 import { seedOrders } from './seed';
 
 /** What every orders resolver receives. */
-export interface OrdersContext {
-  viewer: Viewer;
-  /** The gateway's request id: the correlation id of the events this request causes. */
-  requestId: string;
-  db: Database;
-  outbox: Outbox;
-  clock: Clock;
+export interface OrdersContext extends SubgraphContext {
   /** Where unit prices come from when an order is placed. */
   catalog: ProductCatalog;
   loaders: OrderLoaders;
@@ -37,18 +27,9 @@ export function ordersSubgraph(deps: { db: Database; outbox: Outbox; clock: Cloc
   const catalog = readModelProductCatalog(deps.db);
   return {
     name: 'orders',
-    typeDefs: parse(fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8')),
+    ...subgraphFiles(__dirname),
     resolvers,
-    migrationsDir: path.join(__dirname, 'migrations'),
-    createContext: (viewer, requestId) => ({
-      viewer,
-      requestId,
-      db: deps.db,
-      outbox: deps.outbox,
-      clock: deps.clock,
-      catalog,
-      loaders: createLoaders(deps.db),
-    }),
+    createContext: (viewer, requestId) => ({ ...subgraphContext(deps, viewer, requestId), catalog, loaders: createLoaders(deps.db) }),
     seed: (db) => seedOrders(db, deps.outbox),
     projections: ordersProjections,
     consumers: [orderSagaConsumer({ outbox: deps.outbox, clock: deps.clock }), productPricesConsumer],

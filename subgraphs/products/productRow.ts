@@ -17,20 +17,16 @@ export interface ProductRow {
 }
 
 export function toProduct(row: ProductRow): Product {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    description: row.description,
-    price: { amount: row.price_amount, currency: row.currency },
-    weightGrams: row.weight_grams,
-    category: row.category,
-    createdAt: row.created_at,
-  };
+  return { ...productFields(row), createdAt: row.created_at };
 }
 
 /** The product as `decide` needs it. */
 export function toProductState(row: ProductRow): ProductState {
+  return { ...productFields(row), version: row.version };
+}
+
+/** What a product and its decision state both take from the row. */
+function productFields(row: ProductRow): Omit<Product, 'createdAt'> {
   return {
     id: row.id,
     sku: row.sku,
@@ -39,6 +35,5 @@ export function toProductState(row: ProductRow): ProductState {
     price: { amount: row.price_amount, currency: row.currency },
     weightGrams: row.weight_grams,
     category: row.category,
-    version: row.version,
   };
 }

@@ -2,6 +2,7 @@ import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
 import type { Order, OrderStatus } from '../../domain/order';
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/events';
+import { toOrder } from '../../orderRow';
 
 /** A row of `orders.order_history`, as the paging view `orders.order_history_pages` returns it (with `id` and `created_at`). */
 export interface OrderHistoryRow {
@@ -21,14 +22,8 @@ export interface OrderHistoryRow {
 
 /** The domain view of a history row; its lines are the order's own, loaded by id. */
 export function toOrderFromHistory(row: OrderHistoryRow): Order {
-  return {
-    id: row.order_id,
-    customerId: row.customer_id,
-    status: row.status,
-    total: { amount: row.total_amount, currency: row.currency },
-    placedAt: row.placed_at,
-    rejectionReason: row.rejection_reason,
-  };
+  // The history row has the order's columns but for two names: its `id` and `created_at` are the history row's own.
+  return toOrder({ ...row, id: row.order_id, created_at: row.placed_at });
 }
 
 /**
