@@ -155,4 +155,46 @@ describe.each(adapters)('event bus contract: %s', (_name, open) => {
     await Promise.all([subA.stop(), subB.stop()]);
     expect([a.events.length, b.events.length]).toEqual([1, 1]);
   });
+
+  it('lets a watcher follow only what is published from now on, in order', async () => {
+    await bus.publish(event('reviews', 'ReviewAdded', 'old'));
+    const c = collector(2);
+    const watcher = await bus.watch({ domain: 'reviews', types: ['ReviewAdded'] }, c.handler);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await bus.publish(event('reviews', 'ReviewAdded', 'new-1'));
+    await bus.publish(event('reviews', 'ReviewRemoved', 'other-type'));
+    await bus.publish(event('reviews', 'ReviewAdded', 'new-2'));
+    await c.finished;
+    await watcher.stop();
+    expect(c.events.map((e) => e.aggregateId)).toEqual(['new-1', 'new-2']);
+    expect(c.events[1]!.sequence).toBe(4);
+  });
+
+  it('lets a watcher resume after a sequence it saw, missing nothing and repeating nothing', async () => {
+    for (const id of ['1', '2', '3']) await bus.publish(event('inventory', 'StockRestocked', id));
+    const c = collector(3);
+    const watcher = await bus.watch({ domain: 'inventory', after: 1 }, c.handler);
+    await bus.publish(event('inventory', 'StockRestocked', '4'));
+    await c.finished;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watcher.stop();
+    expect(c.events.map((e) => [e.aggregateId, e.sequence])).toEqual([
+      ['2', 2],
+      ['3', 3],
+      ['4', 4],
+    ]);
+  });
+
+  it('gives every watcher every event, beside durable consumers', async () => {
+    const a = collector(1);
+    const b = collector(1);
+    const d = collector(1);
+    const watchers = [await bus.watch({ domain: 'orders' }, a.handler), await bus.watch({ domain: 'orders' }, b.handler)];
+    const durable = await bus.subscribe({ consumer: 'durable-beside', domain: 'orders' }, d.handler);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await bus.publish(event('orders', 'OrderPlaced', 'x'));
+    await Promise.all([a.finished, b.finished, d.finished]);
+    await Promise.all([...watchers.map((w) => w.stop()), durable.stop()]);
+    expect([a.events.length, b.events.length, d.events.length]).toEqual([1, 1, 1]);
+  });
 });

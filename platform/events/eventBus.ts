@@ -17,6 +17,19 @@ export interface SubscribeOptions {
   from?: { sequence: number };
 }
 
+/** What a live watcher sees and where it starts. */
+export interface WatchOptions {
+  /** The domain (stream) to watch. */
+  domain: string;
+  /** Only these event types; all types when absent. */
+  types?: readonly string[];
+  /**
+   * Replay from just after this stream position (a `sequence` seen before),
+   * then continue live; when absent, only events published from now on.
+   */
+  after?: number;
+}
+
 /** Handles one event. Resolving acknowledges it; throwing has it delivered again, before any later event. */
 export type EventHandler = (event: DeliveredEvent) => Promise<void>;
 
@@ -34,6 +47,12 @@ export interface EventBus {
   /** Stores the event durably in its domain's stream; publishing an event id twice stores it once. */
   publish(event: DomainEvent): Promise<void>;
   subscribe(options: SubscribeOptions, handler: EventHandler): Promise<EventSubscription>;
+  /**
+   * Follows a stream without a durable position or acknowledgements, in
+   * order, for GraphQL subscriptions: every instance sees every event. The
+   * handler's failures are its own; they neither stop nor repeat delivery.
+   */
+  watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
 }

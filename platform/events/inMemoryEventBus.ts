@@ -1,5 +1,5 @@
 import type { DeliveredEvent, DomainEvent } from './event';
-import type { EventBus, EventHandler, EventSubscription, SubscribeOptions } from './eventBus';
+import type { EventBus, EventHandler, EventSubscription, SubscribeOptions, WatchOptions } from './eventBus';
 
 export interface InMemoryEventBusOptions {
   /** Wait before delivering an event again after its handler threw. Default 200 ms. */
@@ -81,6 +81,45 @@ export class InMemoryEventBus implements EventBus {
         await loop;
         this.subscriptions.delete(subscription);
         this.active.delete(key);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription> {
+    if (this.closed) throw new Error('The event bus is closed.');
+    const types = options.types ? new Set(options.types) : null;
+    // Positions are 0-based indexes; sequences are 1-based, so `after` is the index to read next.
+    let position = options.after ?? this.streamOf(options.domain).length;
+    let running = true;
+    let wake: () => void = () => undefined;
+    const loop = (async () => {
+      while (running) {
+        const event = this.streamOf(options.domain)[position];
+        if (!event) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            this.waiting.add(resolve);
+          });
+          this.waiting.delete(wake);
+          continue;
+        }
+        position += 1;
+        if (types && !types.has(event.type)) continue;
+        try {
+          await handler(structuredClone(event));
+        } catch {
+          // A watcher's failure is its own: the stream goes on.
+        }
+      }
+    })();
+    const subscription: EventSubscription = {
+      stop: async () => {
+        running = false;
+        wake();
+        await loop;
+        this.subscriptions.delete(subscription);
       },
     };
     this.subscriptions.add(subscription);

@@ -10,8 +10,8 @@ import {
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
-import type { DomainEvent } from './event';
-import type { EventBus, EventHandler, EventSubscription, SubscribeOptions } from './eventBus';
+import type { DeliveredEvent, DomainEvent } from './event';
+import type { EventBus, EventHandler, EventSubscription, SubscribeOptions, WatchOptions } from './eventBus';
 
 export interface NatsEventBusOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -120,6 +120,45 @@ export class NatsEventBus implements EventBus {
         }
         // A lost acknowledgement means one more delivery, which the consumer's inbox absorbs.
         message.ack();
+      }
+    })();
+    const subscription: EventSubscription = {
+      stop: async () => {
+        messages.stop();
+        await loop.catch(() => undefined);
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription> {
+    const stream = await this.streamFor(options.domain);
+    const types = options.types?.length ? new Set(options.types) : null;
+    // An ordered consumer: ephemeral, flow-controlled, recreated by the client after a gap or a reconnect.
+    const consumer = await this.client.consumers.get(stream, {
+      // A single subject (not an array): `filter_subjects` needs NATS 2.10.
+      filterSubjects: this.subject(options.domain, '>'),
+      ...(options.after !== undefined
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.after + 1 }
+        : { deliver_policy: DeliverPolicy.New }),
+    });
+    const messages: ConsumerMessages = await consumer.consume();
+    const loop = (async () => {
+      for await (const message of messages) {
+        let event: DomainEvent;
+        try {
+          event = JSON.parse(message.string()) as DomainEvent;
+        } catch {
+          continue;
+        }
+        if (types && !types.has(event.type)) continue;
+        try {
+          await handler({ ...event, sequence: message.seq });
+        } catch {
+          // A watcher's failure is its own: the stream goes on.
+        }
       }
     })();
     const subscription: EventSubscription = {

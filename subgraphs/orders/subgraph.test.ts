@@ -1,5 +1,6 @@
 import { testStorageKind } from '../../tests/support/testStorage';
 import type { GraphQLResponse } from '../../tests/support/graphqlClient';
+import { handingBus } from '../../tests/support/handingBus';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
 import { eventually } from '../../tests/support/eventually';
 import type { Identity } from '../../platform/auth/identity';
@@ -7,7 +8,6 @@ import { SEED_ORDERS, SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData'
 import { newId } from '../../platform/ids';
 import type { Clock } from '../../platform/clock';
 import type { DeliveredEvent } from '../../platform/events/event';
-import type { EventBus, EventHandler } from '../../platform/events/eventBus';
 import type { LoggedEvent } from '../../platform/events/outbox';
 import { startConsumer } from '../../platform/events/consumer';
 import { rebuildProjection } from '../../platform/events/projection';
@@ -422,23 +422,16 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       await settle();
       const [reserved] = (await inventory.outbox.read(inventory.db, 0, 100_000, ['StockReserved'])).filter((e) => e.aggregateId === order.id);
       // The saga as runSubgraph runs it (startConsumer: inbox and effect in one transaction), fed by hand.
-      let handle: EventHandler | undefined;
-      const handingBus: EventBus = {
-        publish: async () => undefined,
-        subscribe: async (_options, h) => {
-          handle = h;
-          return { stop: async () => undefined };
-        },
-        close: async () => undefined,
-      };
+      const hand = handingBus();
+      const handle = hand.deliver;
       const saga = definition.consumers!.find((c) => c.name === ORDER_SAGA_CONSUMER)!;
-      await startConsumer({ bus: handingBus, db: orders.db, schema: 'orders', definition: saga, logger: createLogger('test', 'silent') });
+      await startConsumer({ bus: hand.bus, db: orders.db, schema: 'orders', definition: saga, logger: createLogger('test', 'silent') });
       const { position: _position, ...event } = reserved!;
       const delivered: DeliveredEvent = { ...event, sequence: 1 };
       // The very same event again: its inbox row says it was handled.
-      await handle!(delivered);
+      await handle(delivered);
       // The same fact under another id (a producer's retry): the order is no longer PENDING, so nothing is decided.
-      await handle!({ ...delivered, eventId: newId() });
+      await handle({ ...delivered, eventId: newId() });
       expect((await orderEvents(order.id)).map((e) => e.type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
       expect(await statusOf(order.id)).toMatchObject({ status: 'CONFIRMED' });
       expect(await unitsSoldOf(a)).toBe(1);

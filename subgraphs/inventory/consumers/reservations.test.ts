@@ -1,8 +1,9 @@
 import { testStorageKind } from '../../../tests/support/testStorage';
+import { handingBus } from '../../../tests/support/handingBus';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../tests/support/subgraphHarness';
 import { startConsumer, type ConsumerDefinition } from '../../../platform/events/consumer';
 import type { DeliveredEvent } from '../../../platform/events/event';
-import type { EventBus, EventHandler } from '../../../platform/events/eventBus';
+import type { EventHandler } from '../../../platform/events/eventBus';
 import type { LoggedEvent } from '../../../platform/events/outbox';
 import { createLogger } from '../../../platform/logger';
 import { newId } from '../../../platform/ids';
@@ -60,17 +61,9 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
       definition = subgraph.consumers!.find((c) => c.name === RESERVATIONS_CONSUMER)!;
       return subgraph;
     });
-    let handler: EventHandler | undefined;
-    const handingBus: EventBus = {
-      publish: async () => undefined,
-      subscribe: async (_options, h) => {
-        handler = h;
-        return { stop: async () => undefined };
-      },
-      close: async () => undefined,
-    };
-    await startConsumer({ bus: handingBus, db: inventory.storage.database('inventory:events'), schema: 'inventory', definition, logger: createLogger('test', 'silent') });
-    deliver = (event) => handler!(event);
+    const hand = handingBus();
+    await startConsumer({ bus: hand.bus, db: inventory.storage.database('inventory:events'), schema: 'inventory', definition, logger: createLogger('test', 'silent') });
+    deliver = hand.deliver;
   });
   afterAll(() => inventory?.stop());
 

@@ -1,0 +1,251 @@
+import WebSocket from 'ws';
+import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+
+/** The key of the subscribe payload's `extensions` that carries the caller's signed identity to the subgraph. */
+export const IDENTITY_EXTENSION = 'identity';
+
+/** One subscription to send to a subgraph. */
+export interface UpstreamSubscriptionRequest {
+  /** Document text, e.g. `PlannedSubscription.primaryOperation`. */
+  query: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+  /**
+   * The subscribe payload's `extensions`, e.g. `{ identity: <signed token> }`.
+   * A function is called each time the subscribe message is sent, the first
+   * time and again after every reconnect, so a long-lived subscription can
+   * present a token that has not expired; it must not throw.
+   */
+  extensions?: Record<string, unknown> | (() => Record<string, unknown>);
+}
+
+/** The results of one upstream subscription, in order, and a way to stop it. */
+export interface UpstreamSubscription extends AsyncIterableIterator<FormattedExecutionResult> {
+  /** Stops the subscription upstream (a `complete` message) and ends iteration. Idempotent. */
+  cancel(): void;
+}
+
+/** Why an upstream subscription ended other than by completing or being cancelled. */
+export class UpstreamSubscriptionError extends Error {
+  constructor(
+    /** The subgraph the subscription was sent to. */
+    readonly serviceName: string,
+    message: string,
+    /** Present when the subgraph refused the operation (a graphql-ws `error` message). */
+    readonly errors?: readonly GraphQLFormattedError[],
+    /** Present when the WebSocket closed and retrying gave up. */
+    readonly closeCode?: number,
+  ) {
+    super(message);
+    this.name = 'UpstreamSubscriptionError';
+  }
+}
+
+export interface UpstreamSubscriptionPoolOptions {
+  /** Each subgraph's HTTP routing URL by name; `http(s)://` becomes `ws(s)://`, the path is kept. */
+  subgraphUrls: Readonly<Record<string, string>>;
+  /** Reconnection attempts after an abnormal close before subscriptions fail. Default 5. */
+  retryAttempts?: number;
+  /** Interval of keep-alive pings to each subgraph, in ms; 0 turns them off. Default 12 000. */
+  keepAliveMs?: number;
+  /** How long a socket with no subscriptions left stays open, in ms. Default 1 000. */
+  lazyCloseTimeoutMs?: number;
+  /** How long to wait for a subgraph's `connection_ack`, in ms. Default 10 000. */
+  connectionAckWaitTimeoutMs?: number;
+  /** Results a subscription may hold unread before it is ended as too slow. Default 1 000. */
+  maxQueuedResults?: number;
+}
+
+/**
+ * The gateway's subscriptions to subgraphs: one lazy graphql-ws client per
+ * subgraph URL, opened by the first subscription and closed after the last,
+ * reconnecting (and resubscribing) after an abnormal close.
+ */
+export class UpstreamSubscriptionPool {
+  private readonly options: Required<Omit<UpstreamSubscriptionPoolOptions, 'subgraphUrls'>>;
+  private readonly subgraphUrls: Readonly<Record<string, string>>;
+  private readonly clients = new Map<string, Client>();
+  private active = 0;
+  private closed = false;
+
+  constructor(options: UpstreamSubscriptionPoolOptions) {
+    this.subgraphUrls = { ...options.subgraphUrls };
+    this.options = {
+      retryAttempts: options.retryAttempts ?? 5,
+      keepAliveMs: options.keepAliveMs ?? 12_000,
+      lazyCloseTimeoutMs: options.lazyCloseTimeoutMs ?? 1_000,
+      connectionAckWaitTimeoutMs: options.connectionAckWaitTimeoutMs ?? 10_000,
+      maxQueuedResults: options.maxQueuedResults ?? 1_000,
+    };
+  }
+
+  /** Upstream subscriptions open right now, across every subgraph. */
+  get activeSubscriptions(): number {
+    return this.active;
+  }
+
+  /**
+   * Subscribes on `serviceName`'s subgraph. The returned iterator yields each
+   * result the subgraph sends, ends when the subgraph completes, and throws an
+   * `UpstreamSubscriptionError` when the subgraph refuses the operation or the
+   * connection is lost for good. Breaking out of `for await` cancels it.
+   */
+  subscribe(serviceName: string, request: UpstreamSubscriptionRequest): UpstreamSubscription {
+    if (this.closed) throw new Error('The upstream subscription pool is closed.');
+    const url = this.subgraphUrls[serviceName];
+    if (!url) throw new Error(`No URL for subgraph "${serviceName}"; known subgraphs: ${Object.keys(this.subgraphUrls).join(', ')}.`);
+    const client = this.clientFor(url);
+
+    const queue: FormattedExecutionResult[] = [];
+    let waiting: { resolve: (result: IteratorResult<FormattedExecutionResult>) => void; reject: (error: unknown) => void } | undefined;
+    let ended = false;
+    let failure: unknown;
+    let unsubscribe: (() => void) | undefined;
+
+    const end = (error?: unknown): void => {
+      if (ended) return;
+      ended = true;
+      failure = error;
+      this.active--;
+      if (waiting) {
+        const pending = waiting;
+        waiting = undefined;
+        // A waiting reader gets the failure at once; results already queued were read before it waited.
+        if (error === undefined) pending.resolve({ value: undefined, done: true });
+        else {
+          failure = undefined;
+          pending.reject(error);
+        }
+      }
+    };
+
+    const { extensions } = request;
+    // graphql-ws serialises the payload each time it sends it, so a getter re-reads the extensions on every resubscribe.
+    const payload: SubscribePayload = {
+      query: request.query,
+      operationName: request.operationName,
+      variables: request.variables,
+      get extensions() {
+        return typeof extensions === 'function' ? extensions() : extensions;
+      },
+    };
+
+    this.active++;
+    unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(payload, {
+      next: (result) => {
+        if (ended) return;
+        if (waiting) {
+          const pending = waiting;
+          waiting = undefined;
+          pending.resolve({ value: result, done: false });
+        } else if (queue.length >= this.options.maxQueuedResults) {
+          unsubscribe?.();
+          end(new UpstreamSubscriptionError(serviceName, `The subscription to subgraph "${serviceName}" fell more than ${this.options.maxQueuedResults} results behind and was ended.`));
+        } else {
+          queue.push(result);
+        }
+      },
+      error: (error) => end(upstreamError(serviceName, error)),
+      complete: () => end(),
+    });
+
+    const cancel = (): void => {
+      if (ended) return;
+      unsubscribe?.();
+      // Unread results are dropped: whoever cancelled will not read them.
+      queue.length = 0;
+      end();
+    };
+
+    const iterator: UpstreamSubscription = {
+      next: () => {
+        const result = queue.shift();
+        if (result) return Promise.resolve({ value: result, done: false });
+        if (ended) {
+          if (failure === undefined) return Promise.resolve({ value: undefined, done: true });
+          const error = failure;
+          failure = undefined;
+          return Promise.reject(error);
+        }
+        return new Promise((resolve, reject) => {
+          waiting = { resolve, reject };
+        });
+      },
+      return: () => {
+        // Cancelling also ends a read that is waiting.
+        cancel();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      cancel,
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /**
+   * Ends every upstream subscription (each iterator completes) and closes
+   * every socket. graphql-ws does not clear a pending lazy-close timer on
+   * dispose, so the process may stay up to `lazyCloseTimeoutMs` longer.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((client) => client.dispose()));
+  }
+
+  private clientFor(httpUrl: string): Client {
+    const url = toWebSocketUrl(httpUrl);
+    let client = this.clients.get(url);
+    if (!client) {
+      client = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        lazy: true,
+        lazyCloseTimeout: this.options.lazyCloseTimeoutMs,
+        keepAlive: this.options.keepAliveMs,
+        connectionAckWaitTimeout: this.options.connectionAckWaitTimeoutMs,
+        retryAttempts: this.options.retryAttempts,
+        // By default only close events are retried; a refused connection (a subgraph restarting) is worth retrying too.
+        shouldRetry: () => true,
+      });
+      this.clients.set(url, client);
+    }
+    return client;
+  }
+}
+
+/** `http://host:4002/graphql` → `ws://host:4002/graphql`; `ws(s)` URLs are kept. */
+export function toWebSocketUrl(httpUrl: string): string {
+  const url = new URL(httpUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`Expected an http(s) or ws(s) URL for a subgraph, got ${httpUrl}.`);
+  return url.toString();
+}
+
+function upstreamError(serviceName: string, error: unknown): UpstreamSubscriptionError {
+  // graphql-ws reports a refused operation as the `error` message's GraphQL errors.
+  if (Array.isArray(error)) {
+    const errors = error as GraphQLFormattedError[];
+    return new UpstreamSubscriptionError(serviceName, `Subgraph "${serviceName}" refused the subscription: ${errors.map((e) => e.message).join('; ')}`, errors);
+  }
+  if (isCloseEvent(error)) {
+    const reason = error.reason ? `: ${error.reason}` : '';
+    return new UpstreamSubscriptionError(serviceName, `The connection to subgraph "${serviceName}" closed with code ${error.code}${reason}.`, undefined, error.code);
+  }
+  // A connection that could not be opened arrives as the socket's `ErrorEvent`, which has a message but is no `Error`.
+  const message = hasMessage(error) ? error.message : String(error);
+  return new UpstreamSubscriptionError(serviceName, `The subscription to subgraph "${serviceName}" failed: ${message}`);
+}
+
+function hasMessage(value: unknown): value is { message: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
+}
+
+function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+  return typeof value === 'object' && value !== null && 'code' in value && typeof (value as { code: unknown }).code === 'number' && 'reason' in value;
+}
