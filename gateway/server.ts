@@ -8,7 +8,11 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { formatGraphQLError, ErrorCode } from '../platform/errors';
 import { signGatewayIdentity } from '../platform/auth/gatewayIdentity';
-import { handleGraphQLHttp, sendJson, sendRequestError } from '../platform/http/graphqlHttp';
+import { GraphQLError, parse } from 'graphql';
+import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../platform/http/graphqlHttp';
+import { SubscriptionService, type SubscriptionRequest } from './subscriptions/subscriptionService';
+import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
+import { acceptsMultipartSubscriptions, serveMultipartSubscription } from './subscriptions/multipartTransport';
 import type { Logger } from '../platform/logger';
 import type { GatewayContext } from './context';
 import { AuthenticationFailed, type Authenticate } from './auth/authenticate';
@@ -36,6 +40,10 @@ export interface GatewayOptions {
   logger: Logger;
   /** Largest request body in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Largest graphql-ws message in bytes. Default 64 KiB. */
+  maxMessageBytes?: number;
+  /** Most subscriptions one graphql-ws connection may hold. Default 100. */
+  maxSubscriptionsPerConnection?: number;
 }
 
 export interface RunningGateway {
@@ -44,6 +52,8 @@ export interface RunningGateway {
   port: number;
   /** The routing URL used for each subgraph, overrides applied. */
   subgraphUrls: Record<string, string>;
+  /** Federated subscriptions (graphql-ws and multipart): counts for health checks and tests. */
+  subscriptions: SubscriptionService;
   close(): Promise<void>;
 }
 
@@ -62,9 +72,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     subgraphUrls[name] = url;
   }
 
+  // The data sources are kept: subscriptions fetch entities through the same ones queries use.
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.sdl,
-    buildService: ({ name, url }) => new SubgraphDataSource({ url: subgraphUrls[name] ?? url }),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url })),
     logger,
   });
 
@@ -94,6 +106,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
   let loaded = true;
 
+  const introspection = options.introspection ?? !options.production;
+  const formatSubscriptionError = (error: GraphQLError) => formatGraphQLError(error.toJSON(), error, options.production);
+  const subscriptions = new SubscriptionService({
+    supergraphSdl: supergraph.sdl,
+    subgraphUrls,
+    dataSources,
+    signIdentity: (viewer) => signGatewayIdentity(viewer, options.identitySecret),
+    logger,
+    introspection,
+  });
+  const graphqlWs = attachGraphqlWs({
+    httpServer,
+    service: () => subscriptions,
+    authenticate: options.authenticate,
+    logger,
+    production: options.production,
+    maxPayloadBytes: options.maxMessageBytes,
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
+  });
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
@@ -115,8 +147,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
       return sendRequestError(res, 401, ErrorCode.UNAUTHENTICATED, error.message);
     }
+    const read = await readGraphQLBody(req, res, options.maxBodyBytes);
+    if (!read) return;
+    const subscription = subscriptionRequestOf(read.body);
+    if (subscription) {
+      if (!acceptsMultipartSubscriptions(req)) {
+        return sendRequestError(res, 406, 'BAD_REQUEST', 'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.');
+      }
+      return serveMultipartSubscription(req, res, subscriptions, subscription, { viewer, expiresAt: viewer?.expiresAt, requestId }, { formatError: formatSubscriptionError });
+    }
     const identityToken = viewer ? await signGatewayIdentity(viewer, options.identitySecret) : undefined;
-    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken }), options.maxBodyBytes);
+    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken }), options.maxBodyBytes, read);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -130,9 +171,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     subgraphUrls,
+    subscriptions,
     close: async () => {
       loaded = false;
-      // The drain plugin closes the HTTP server and waits for requests in flight.
+      // Subscribers get a retryable error and their sockets close with 1001; then the
+      // drain plugin closes the HTTP server and waits for requests in flight.
+      await subscriptions.close();
+      await graphqlWs.close();
       await apollo.stop();
     },
   };
@@ -143,4 +188,19 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   // Only short, printable ids are echoed back, so a header cannot smuggle anything into logs.
   return first && /^[\w.:-]{1,128}$/.test(first) ? first : undefined;
+}
+
+/** The request when `body` is a single subscription operation (parseable, with a query string), else undefined. */
+function subscriptionRequestOf(body: unknown): SubscriptionRequest | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { query, operationName, variables } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || !/\bsubscription\b/.test(query)) return undefined;
+  try {
+    const name = typeof operationName === 'string' ? operationName : null;
+    if (!SubscriptionService.isSubscription(parse(query), name)) return undefined;
+    return { query, operationName: name, variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null };
+  } catch {
+    // Not parseable: Apollo Server answers it with GRAPHQL_PARSE_FAILED.
+    return undefined;
+  }
 }

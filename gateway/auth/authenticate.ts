@@ -23,8 +23,11 @@ export class AuthenticationFailed extends Error {
   }
 }
 
+/** A verified caller with when its token expires (ms since the epoch), or null for an anonymous one. */
+export type AuthenticatedViewer = (NonNullable<Viewer> & { expiresAt: number }) | null;
+
 /** Turns an `Authorization` header into the caller; throws `AuthenticationFailed`. */
-export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Viewer>;
+export type Authenticate = (headers: Pick<IncomingHttpHeaders, 'authorization'>) => Promise<AuthenticatedViewer>;
 
 /**
  * Verifies bearer tokens issued by the accounts subgraph against its JWKS.
@@ -49,7 +52,7 @@ export function createAuthenticator(options: TokenVerifierOptions): Authenticate
       if (typeof payload.sub !== 'string' || !isRole(payload.role)) {
         throw new AuthenticationFailed('invalid', 'The token lacks a subject or a valid role.');
       }
-      return { userId: payload.sub, role: payload.role };
+      return { userId: payload.sub, role: payload.role, expiresAt: (payload.exp ?? Number.MAX_SAFE_INTEGER / 1000) * 1000 };
     } catch (error) {
       if (error instanceof AuthenticationFailed) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationFailed('invalid', 'The token has expired; log in again.');

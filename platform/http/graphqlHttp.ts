@@ -46,9 +46,44 @@ export function sendRequestError(res: ServerResponse, status: number, code: stri
 }
 
 /**
- * Hands one HTTP request to Apollo Server: reads and parses the body, runs it
- * through `executeHTTPGraphQLRequest` with the context `createContext` builds,
- * and streams the answer back, incremental (multipart) answers included.
+ * Reads and parses a GraphQL request body: JSON for JSON content types, text
+ * otherwise. Answers oversized or malformed bodies itself (413, 400) and then
+ * returns `undefined`; otherwise `{ body }`.
+ */
+export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Promise<{ body: unknown } | undefined> {
+  if (req.method !== 'POST') return { body: undefined };
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes * 16) {
+    // Too large to be worth reading: answer at once and close.
+    res.setHeader('connection', 'close');
+    sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readBody(req, maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      if (!res.destroyed) sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+      return undefined;
+    }
+    throw error;
+  }
+  const contentType = req.headers['content-type'] ?? '';
+  if (!contentType.startsWith('application/json') && !contentType.startsWith('application/graphql-response+json')) return { body: text };
+  try {
+    return { body: text.length ? JSON.parse(text) : undefined };
+  } catch {
+    sendRequestError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    return undefined;
+  }
+}
+
+/**
+ * Hands one HTTP request to Apollo Server: reads and parses the body (unless
+ * the caller already did: `preread`), runs it through
+ * `executeHTTPGraphQLRequest` with the context `createContext` builds, and
+ * streams the answer back, incremental (multipart) answers included.
  */
 export async function handleGraphQLHttp<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
@@ -56,40 +91,15 @@ export async function handleGraphQLHttp<TContext extends BaseContext>(
   res: ServerResponse,
   createContext: () => Promise<TContext>,
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  preread?: { body: unknown },
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  let body: unknown = undefined;
-  if (req.method === 'POST') {
-    let text: string;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBodyBytes * 16) {
-      // Too large to be worth reading: answer at once and close.
-      res.setHeader('connection', 'close');
-      return sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
-    }
-    try {
-      text = await readBody(req, maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        if (!res.destroyed) sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
-        return;
-      }
-      throw error;
-    }
-    const contentType = headers.get('content-type') ?? '';
-    if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
-      try {
-        body = text.length ? JSON.parse(text) : undefined;
-      } catch {
-        return sendRequestError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
-      }
-    } else {
-      body = text;
-    }
-  }
+  const read = preread ?? (await readGraphQLBody(req, res, maxBodyBytes));
+  if (!read) return;
+  const { body } = read;
   const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },

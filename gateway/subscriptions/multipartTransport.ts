@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import { sendJson } from '../../platform/http/graphqlHttp';
+import type { SubscriptionRequest, SubscriptionService, Subscriber } from './subscriptionService';
+
+/** True when the client accepts Apollo's multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`). */
+export function acceptsMultipartSubscriptions(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return /multipart\/mixed/i.test(accept) && /subscriptionSpec\s*=\s*"?1\.0"?/i.test(accept);
+}
+
+const BOUNDARY = 'graphql';
+const PART_HEAD = `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n`;
+const END = `\r\n--${BOUNDARY}--\r\n`;
+
+export interface MultipartOptions {
+  /** Interval of the empty `{}` parts that keep proxies from closing an idle response. Default 5000 ms. */
+  heartbeatMs?: number;
+  /** Shapes each error as the HTTP path does (codes kept, internals hidden in production). */
+  formatError: (error: GraphQLError) => unknown;
+}
+
+/**
+ * Serves one subscription over Apollo's multipart HTTP protocol: a
+ * `multipart/mixed; boundary="graphql"; subscriptionSpec="1.0"` response whose
+ * parts are `{"payload": <result>}`, with `{}` heartbeats, ending with a
+ * closing boundary. A refused operation is answered as plain JSON `{ errors }`;
+ * an error that ends a running subscription is a last part `{"payload": null,
+ * "errors": [...]}`. A client that disconnects ends its subscription.
+ */
+export async function serveMultipartSubscription(
+  req: IncomingMessage,
+  res: ServerResponse,
+  service: SubscriptionService,
+  request: SubscriptionRequest,
+  subscriber: Subscriber,
+  options: MultipartOptions,
+): Promise<void> {
+  const started = await service.start(request, subscriber);
+  if ('errors' in started) return sendJson(res, 200, { errors: started.errors.map(options.formatError) });
+  const { stream } = started;
+  res.writeHead(200, {
+    'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const write = (part: unknown) => {
+    if (!res.writableEnded && !res.destroyed) res.write(`${PART_HEAD}${JSON.stringify(part)}`);
+  };
+  // A first heartbeat sends the headers at once, so the client knows it is subscribed.
+  write({});
+  const heartbeat = setInterval(() => write({}), options.heartbeatMs ?? 5000);
+  const stop = () => void stream.return?.();
+  req.on('close', stop);
+  res.on('close', stop);
+  try {
+    for await (const result of stream) write(toPart(result, options.formatError));
+  } finally {
+    clearInterval(heartbeat);
+    if (!res.writableEnded && !res.destroyed) res.end(END);
+  }
+}
+
+/** A result with data is a payload; one with errors only ends the subscription (transport-level, per the protocol). */
+function toPart(result: ExecutionResult, formatError: MultipartOptions['formatError']): unknown {
+  const errors = result.errors?.map((error) => formatError(error));
+  if (result.data === undefined && errors?.length) return { payload: null, errors };
+  return { payload: { data: result.data ?? null, ...(errors?.length ? { errors } : {}) } };
+}

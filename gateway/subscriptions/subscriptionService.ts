@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { GraphQLError, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import type { Identity, Viewer } from '../../platform/auth/identity';
+import { ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import type { GatewayContext } from '../context';
+import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
+import { SubscriptionEventResolver } from './subscriptionEventResolver';
+import { IDENTITY_EXTENSION, UpstreamSubscriptionError, UpstreamSubscriptionPool, type UpstreamSubscription } from './upstream';
+
+/** One client subscription as a transport received it. */
+export interface SubscriptionRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/** Who subscribes, as the transport authenticated them. */
+export interface Subscriber {
+  viewer: Viewer;
+  /** When the subscriber's token expires (ms since the epoch); the subscription ends then. */
+  expiresAt?: number;
+  requestId: string;
+}
+
+export interface SubscriptionServiceOptions {
+  supergraphSdl: string;
+  /** Each subgraph's HTTP URL; its graphql-ws endpoint is the same URL over ws://. */
+  subgraphUrls: Readonly<Record<string, string>>;
+  /** The gateway's data sources by subgraph name, for entity fetches. */
+  dataSources: Readonly<Record<string, GraphQLDataSource<GatewayContext>>>;
+  /** Signs a viewer's identity for subgraphs (upstream subscription and entity fetches). */
+  signIdentity: (viewer: Identity) => Promise<string>;
+  logger: Logger;
+  /** Allow introspection in subscriptions (it is refused at the subscription root anyway). Default false. */
+  introspection?: boolean;
+  /** Results kept for a subscriber that reads slowly before it is ended. Default 100. */
+  maxQueuedPerSubscriber?: number;
+  /** How often a shared upstream subscription's identity token is signed again. Default 30 000 ms. */
+  identityRefreshMs?: number;
+}
+
+/** The result a subscription ends with when its source is gone: retryable. */
+function unavailable(message: string): ExecutionResult {
+  return { errors: [new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } })] };
+}
+
+interface Listener {
+  push(result: ExecutionResult): void;
+  end(final?: ExecutionResult): void;
+}
+
+/**
+ * Identical subscriptions (same document, operation, variables and viewer)
+ * share one upstream subscription and one resolution per event.
+ */
+interface Topic {
+  key: string;
+  plan: PlannedSubscription;
+  variables: Record<string, unknown>;
+  context: GatewayContext;
+  listeners: Set<Listener>;
+  upstream: UpstreamSubscription;
+  refresh?: NodeJS.Timeout;
+}
+
+/**
+ * Federated subscriptions for every client transport (graphql-ws,
+ * multipart HTTP): validates and plans the operation, subscribes upstream to
+ * the subgraph that owns the root field, resolves each event's fields from
+ * the other subgraphs (the plan's `rest`), and fans results out to the
+ * subscribers sharing it. When the last subscriber leaves, the upstream
+ * subscription is cancelled.
+ *
+ * Sharing is keyed on the viewer too: a result may hold viewer-dependent
+ * fields anywhere in the graph (an email shown only to its owner, a
+ * customer's orders), and the gateway cannot know which fields those are, so
+ * only identical subscriptions of the same viewer — or of anonymous callers —
+ * share. Never across viewers.
+ */
+export class SubscriptionService {
+  private readonly planner: SubscriptionPlanner;
+  private readonly pool: UpstreamSubscriptionPool;
+  private readonly resolver: SubscriptionEventResolver;
+  private readonly topics = new Map<string, Topic>();
+  private readonly logger: Logger;
+  private readonly maxQueued: number;
+  private readonly identityRefreshMs: number;
+  private closed = false;
+
+  constructor(private readonly options: SubscriptionServiceOptions) {
+    this.planner = new SubscriptionPlanner(options.supergraphSdl);
+    this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls });
+    this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger, signIdentity: options.signIdentity });
+    this.logger = options.logger;
+    this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
+    this.identityRefreshMs = options.identityRefreshMs ?? 30_000;
+  }
+
+  /** Upstream subscriptions open now (one per shared topic). */
+  get upstreamCount(): number {
+    return this.pool.activeSubscriptions;
+  }
+
+  /** Client subscriptions open now. */
+  get subscriberCount(): number {
+    let count = 0;
+    for (const topic of this.topics.values()) count += topic.listeners.size;
+    return count;
+  }
+
+  /** True when `query` is a subscription operation (for transports that also carry queries). */
+  static isSubscription(document: DocumentNode, operationName?: string | null): boolean {
+    const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+    const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+    return operation?.operation === 'subscription';
+  }
+
+  /**
+   * Starts one client subscription. Returns `{ errors }` when it is refused
+   * (parse, validation, variables, introspection), else the stream of
+   * results; calling the stream's `return()` ends it and frees what it held.
+   */
+  async start(request: SubscriptionRequest, subscriber: Subscriber): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
+    if (this.closed) return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
+    let document: DocumentNode;
+    try {
+      document = parse(request.query);
+    } catch (error) {
+      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+    }
+    if (!this.options.introspection && /\b__(schema|type)\b/.test(request.query)) {
+      return { errors: [new GraphQLError('Introspection is disabled.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
+    }
+    const invalid = this.planner.validate(document, request.operationName);
+    if (invalid.length) return { errors: invalid };
+    let plan: PlannedSubscription;
+    try {
+      plan = this.planner.plan(document, request.operationName);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] };
+    }
+    const variables = request.variables ?? {};
+    const badVariables = validateVariables(plan, variables);
+    if (badVariables.length) return { errors: badVariables };
+
+    const key = createHash('sha256')
+      .update(JSON.stringify([print(document), request.operationName ?? null, variables, subscriber.viewer?.userId ?? null, subscriber.viewer?.role ?? null]))
+      .digest('hex');
+    const topic = this.topics.get(key) ?? (await this.openTopic(key, plan, variables, subscriber));
+    return { stream: this.listen(topic, subscriber) };
+  }
+
+  /** Ends every subscription with a retryable error and closes upstream connections. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const topic of [...this.topics.values()]) this.endTopic(topic, unavailable('The gateway is shutting down; subscribe again.'));
+    await this.pool.close();
+  }
+
+  private async openTopic(key: string, plan: PlannedSubscription, variables: Record<string, unknown>, subscriber: Subscriber): Promise<Topic> {
+    const { viewer } = subscriber;
+    let identity = viewer ? await this.options.signIdentity(viewer) : undefined;
+    const context: GatewayContext = { viewer, requestId: subscriber.requestId, identityToken: identity };
+    const upstream = this.pool.subscribe(plan.serviceName, {
+      query: plan.primaryOperation,
+      operationName: plan.primaryOperationName,
+      variables: primaryVariables(plan, variables),
+      // Read at every (re)subscribe, so a reconnect carries a fresh identity.
+      extensions: () => ({ ...(identity ? { [IDENTITY_EXTENSION]: identity } : {}), requestId: subscriber.requestId }),
+    });
+    const topic: Topic = { key, plan, variables, context, listeners: new Set(), upstream };
+    if (viewer) {
+      topic.refresh = setInterval(() => {
+        this.options.signIdentity(viewer).then((token) => (identity = token), () => undefined);
+      }, this.identityRefreshMs);
+      topic.refresh.unref();
+    }
+    this.topics.set(key, topic);
+    void this.pump(topic);
+    return topic;
+  }
+
+  /** Reads the upstream subscription, resolves each event once, and hands it to every listener. */
+  private async pump(topic: Topic): Promise<void> {
+    try {
+      for await (const event of topic.upstream) {
+        if (!topic.listeners.size) continue;
+        const result = await this.resolver.resolve(topic.plan, event, topic.variables, topic.context);
+        for (const listener of topic.listeners) listener.push(result);
+      }
+      this.endTopic(topic);
+    } catch (error) {
+      const message =
+        error instanceof UpstreamSubscriptionError && error.errors?.length
+          ? undefined
+          : `The ${topic.plan.serviceName} subgraph ended the subscription; subscribe again (with \`after\` to resume).`;
+      if (message) this.logger.warn({ err: error, serviceName: topic.plan.serviceName }, 'upstream subscription failed');
+      // A subgraph that refused the operation (e.g. UNAUTHENTICATED, BAD_USER_INPUT) explains itself.
+      const refused = error instanceof UpstreamSubscriptionError && error.errors?.length ? { errors: error.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path })) } : undefined;
+      this.endTopic(topic, refused ?? unavailable(message!));
+    }
+  }
+
+  private endTopic(topic: Topic, final?: ExecutionResult): void {
+    if (this.topics.get(topic.key) === topic) this.topics.delete(topic.key);
+    if (topic.refresh) clearInterval(topic.refresh);
+    topic.upstream.cancel();
+    for (const listener of [...topic.listeners]) listener.end(final);
+    topic.listeners.clear();
+  }
+
+  /** One subscriber's view of a topic: a bounded queue read as an async iterator. */
+  private listen(topic: Topic, subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> {
+    const queue: ExecutionResult[] = [];
+    let waiting: ((value: IteratorResult<ExecutionResult>) => void) | undefined;
+    let done = false;
+    let expiry: NodeJS.Timeout | undefined;
+    const finish = () => {
+      done = true;
+      if (expiry) clearTimeout(expiry);
+      topic.listeners.delete(listener);
+      // The last subscriber gone: nothing needs the upstream subscription any more.
+      if (!topic.listeners.size) this.endTopic(topic);
+    };
+    const deliver = () => {
+      if (!waiting) return;
+      const next = queue.shift();
+      if (next) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve({ value: next, done: false });
+      } else if (done) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve({ value: undefined, done: true });
+      }
+    };
+    const listener: Listener = {
+      push: (result) => {
+        if (done) return;
+        if (queue.length >= this.maxQueued) {
+          queue.push(unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`));
+          finish();
+        } else queue.push(result);
+        deliver();
+      },
+      end: (final) => {
+        if (done) return;
+        if (final) queue.push(final);
+        finish();
+        deliver();
+      },
+    };
+    topic.listeners.add(listener);
+    if (subscriber.expiresAt !== undefined) {
+      const ms = Math.max(0, subscriber.expiresAt - Date.now());
+      expiry = setTimeout(() => {
+        listener.end({ errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })] });
+      }, Math.min(ms, 2 ** 31 - 1));
+      expiry.unref();
+    }
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: () =>
+        new Promise((resolve) => {
+          waiting = resolve;
+          deliver();
+        }),
+      return: async () => {
+        if (!done) finish();
+        queue.length = 0;
+        deliver();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+}
