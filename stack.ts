@@ -31,7 +31,7 @@ export type SubgraphName = keyof Omit<StackPorts, 'gateway'>;
 export interface StackOptions {
   /** One pool shared by every subgraph; each writes only its own Postgres schema. */
   storage: ConnectionPool;
-  /** One bus shared by every subgraph; the owner closes it. */
+  /** One bus shared by every subgraph (relays, consumers and subscriptions); the owner closes it. */
   bus: EventBus;
   /** Generated keys and secrets live here. */
   dataDir: string;
@@ -75,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     const outboxes = {} as Record<SubgraphName, Outbox>;
+    const { bus } = options;
     const run = async <C extends object>(name: SubgraphName, build: (deps: { db: Database; outbox: Outbox }) => SubgraphDefinition<C>) => {
       const db = options.storage.database(name);
       const outbox = new Outbox(name, clock);
@@ -83,7 +84,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         db,
         eventsDb: options.storage.database(`${name}:events`),
         outbox,
-        bus: options.bus,
+        bus,
         port: options.ports[name],
         host: options.host,
         production: options.production,
@@ -96,11 +97,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
 
     const signingKey = await loadOrCreateSigningKey({ configuredPem: options.jwt.privateKeyPem, dataDir: options.dataDir });
-    const accounts = await run('accounts', ({ db, outbox }) => accountsSubgraph({ db, outbox, clock, signingKey, jwt: options.jwt }));
-    const products = await run('products', ({ db, outbox }) => productsSubgraph({ db, outbox, clock }));
-    const inventory = await run('inventory', ({ db, outbox }) => inventorySubgraph({ db, outbox, clock }));
-    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, clock }));
-    const reviews = await run('reviews', ({ db, outbox }) => reviewsSubgraph({ db, outbox, clock }));
+    const accounts = await run('accounts', ({ db, outbox }) => accountsSubgraph({ db, outbox, bus, clock, signingKey, jwt: options.jwt }));
+    const products = await run('products', ({ db, outbox }) => productsSubgraph({ db, outbox, bus, clock }));
+    const inventory = await run('inventory', ({ db, outbox }) => inventorySubgraph({ db, outbox, bus, clock }));
+    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, bus, clock }));
+    const reviews = await run('reviews', ({ db, outbox }) => reviewsSubgraph({ db, outbox, bus, clock }));
 
     const jwksUrl = new URL('/.well-known/jwks.json', accounts.url).toString();
     const gateway = await startGateway({

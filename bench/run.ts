@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { measureEventLag, type LagResult } from './eventLag';
+import { measureFanout, type FanoutResult } from './subscriptionFanout';
 
 /**
  * `npm run bench`: runs every benchmark once on this machine and writes
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
   const lag: LagResult[] = [await measureEventLag('in-memory')];
   if (process.env.NATS_URL) lag.push(await measureEventLag('nats'));
+  const fanout: FanoutResult[] = [];
+  for (const [subscribers, shared] of [[1000, true], [5000, true], [1000, false]] as const) fanout.push(await measureFanout(subscribers, shared));
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   const lines = [
     '# Benchmarks',
@@ -29,6 +32,18 @@ async function main(): Promise<void> {
     ...lag.map((r) => `| ${r.bus} | ${r.storage} | ${r.samples} | ${ms(r.saga.p50)} | ${ms(r.saga.p95)} | ${ms(r.rating.p50)} | ${ms(r.rating.p95)} |`),
     '',
     ...(process.env.NATS_URL ? [] : ['NATS was not measured: NATS_URL was not set.', '']),
+    '## Subscription fan-out',
+    '',
+    'One gateway (the `npm start` stack in a child process, PGlite, in-process bus, NODE_ENV=production); N graphql-ws clients',
+    'subscribe to `reviewAdded(productId)` with `author { name }` and `product { name }` from other subgraphs; one review is added.',
+    '"shared": anonymous identical subscriptions (one upstream subscription, one resolution); "per viewer": each client a different',
+    'signed-in user (one upstream subscription and one resolution each). Memory is the RSS growth per subscriber of the stack',
+    'process (gateway and subgraphs share it, so it includes the subgraph side of each upstream subscription).',
+    '',
+    '| subscribers | sharing | mutation → last delivery | stack RSS per subscriber |',
+    '|---|---|---|---|',
+    ...fanout.map((r) => `| ${r.subscribers} | ${r.shared ? 'shared' : 'per viewer'} | ${ms(r.lastDeliveryMs)} | ${r.rssPerSubscriberKiB.toFixed(1)} KiB |`),
+    '',
   ];
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
   console.log(lines.join('\n'));

@@ -7,6 +7,11 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
 
+/** The caller's request id when it is a short printable id (letters, digits, `_.:-`, at most 128), else a new one. */
+export function requestIdOrNew(candidate: unknown): string {
+  return typeof candidate === 'string' && /^[\w.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
+}
+
 /** A new random id. */
 export function newId(): string {
   return randomUUID();

@@ -9,12 +9,15 @@ import { runSubgraph, type SubgraphDefinition } from './subgraph';
 import { onShutdownSignal } from './shutdown';
 import { Outbox } from './events/outbox';
 import { openEventBus } from './events/openEventBus';
+import type { EventBus } from './events/eventBus';
 
 /** What a subgraph's `main.ts` builds its definition from. */
 export interface SubgraphDeps {
   db: Database;
   /** The subgraph's event log; commands append to it. */
   outbox: Outbox;
+  /** The bus its relay publishes to and its subscriptions watch. */
+  bus: EventBus;
   clock: Clock;
   logger: Logger;
   dataDir: string;
@@ -40,7 +43,7 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   const bus = await openEventBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, name });
   if (!config.natsUrl) logger.warn('NATS_URL is not set: events stay inside this process, so other subgraph processes never see them');
   const outbox = new Outbox(name, systemClock);
-  const definition = await build({ db, outbox, clock: systemClock, logger, dataDir: config.dataDir });
+  const definition = await build({ db, outbox, bus, clock: systemClock, logger, dataDir: config.dataDir });
   const server = await runSubgraph(definition, {
     db,
     eventsDb: storage.database(`${name}:events`),

@@ -31,15 +31,21 @@ export interface SubgraphContext {
   outbox: Outbox;
   /** The source of time for what the request writes. */
   clock: Clock;
+  /**
+   * The event bus the subgraph's relay publishes to: subscription resolvers
+   * follow it with `watchEvents` (`platform/events/watchEvents.ts`). Never
+   * publish to it from a resolver; commands append to the outbox.
+   */
+  bus: EventBus;
 }
 
 /**
  * The shared part of a subgraph's per-request context, for its
  * `createContext` to spread before adding its own fields.
  */
-export function subgraphContext(deps: Pick<SubgraphContext, 'db' | 'outbox' | 'clock'>, viewer: Viewer, requestId: string): SubgraphContext {
-  // Copy only these three: a `main.ts` hands over more (its logger, its data folder) that resolvers must not see.
-  return { viewer, requestId, db: deps.db, outbox: deps.outbox, clock: deps.clock };
+export function subgraphContext(deps: Pick<SubgraphContext, 'db' | 'outbox' | 'clock' | 'bus'>, viewer: Viewer, requestId: string): SubgraphContext {
+  // Copy only these four: a `main.ts` hands over more (its logger, its data folder) that resolvers must not see.
+  return { viewer, requestId, db: deps.db, outbox: deps.outbox, clock: deps.clock, bus: deps.bus };
 }
 
 /**
@@ -62,7 +68,11 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Folder of numbered `.sql` migrations. */
   migrationsDir: string;
-  /** Builds the per-request context: the caller, the request id (the correlation id of the events it causes) and fresh DataLoaders. */
+  /**
+   * Builds the per-request context: the caller, the request id (the
+   * correlation id of the events it causes) and fresh DataLoaders. A
+   * subscription calls it to start and again for each event it delivers.
+   */
   createContext(viewer: Viewer, requestId: string): TContext;
   /** Loads the deterministic demo data when the subgraph's tables are empty. */
   seed?(db: Database): Promise<void>;
@@ -94,7 +104,7 @@ export interface RunSubgraphOptions {
    * never count as a request's. Default: `db`.
    */
   eventsDb?: Database;
-  /** Where the relay publishes and consumers subscribe. */
+  /** Where the relay publishes, consumers subscribe and subscriptions watch; the one the definition's `bus` dependency names. */
   bus: EventBus;
   port: number;
   host: string;

@@ -1,5 +1,4 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -10,6 +9,8 @@ import { formatGraphQLError, isDomainError, ErrorCode } from './errors';
 import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
 import type { Viewer } from './auth/identity';
 import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
+import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket';
+import { requestIdOrNew } from './ids';
 
 /** Answers a non-GraphQL route (such as a JWKS document); returns false when it does not own the path. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -25,9 +26,13 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   host: string;
   /** Hides internal error messages and stack traces from responses. */
   production: boolean;
-  /** Shared with the gateway; verifies the identity header. */
+  /** Shared with the gateway; verifies the identity header (HTTP) and the identity extension (WebSocket). */
   identitySecret: Uint8Array;
-  /** Builds the per-request context (loaders included) for the caller; `requestId` correlates the request's events and logs. */
+  /**
+   * Builds the per-request context (loaders included) for the caller;
+   * `requestId` correlates the request's events and logs. A subscription
+   * calls it once to start and again for each event it delivers.
+   */
   createContext: (viewer: Viewer, requestId: string) => TContext;
   logger: Logger;
   /** Extra routes tried before `/graphql` and `/health`. */
@@ -38,15 +43,17 @@ export interface RunningServer {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4001/graphql`. */
   url: string;
   port: number;
-  /** Stops accepting connections and waits for requests in flight. */
+  /** Closes WebSocket connections (1001), stops accepting connections and waits for requests in flight. */
   close(): Promise<void>;
 }
 
 /**
  * Serves a subgraph schema over HTTP at `/graphql` (POST and GET), with
- * `GET /health`. Every request's caller comes from the gateway-signed
- * identity header; a request without one is anonymous, one with a forged or
- * expired header is refused with UNAUTHENTICATED.
+ * `GET /health`, and its subscriptions over graphql-ws on the same path
+ * (`http/graphqlWebSocket.ts`). Every request's caller comes from the
+ * gateway-signed identity (a header over HTTP, `extensions.identity` in a
+ * subscribe message); without one the caller is anonymous, with a forged or
+ * expired one the request is refused with UNAUTHENTICATED.
  */
 export async function startSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<RunningServer> {
   const { logger } = options;
@@ -82,10 +89,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', subgraph: options.name });
     if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}.` });
     await handleGraphQLHttp(apollo, req, res, async () => {
-      const header = req.headers[IDENTITY_HEADER];
+      const identity = req.headers[IDENTITY_HEADER];
       try {
-        const viewer = await verifyGatewayIdentity(Array.isArray(header) ? header[0] : header, options.identitySecret);
-        return options.createContext(viewer, requestIdOf(req));
+        const viewer = await verifyGatewayIdentity(Array.isArray(identity) ? identity[0] : identity, options.identitySecret);
+        const header = req.headers['x-request-id'];
+        return options.createContext(viewer, requestIdOrNew(Array.isArray(header) ? header[0] : header));
       } catch (error) {
         if (error instanceof InvalidGatewayIdentity) {
           throw new GraphQLError(error.message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
@@ -99,6 +107,15 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  // Attached once listening: ws re-emits the HTTP server's errors, and a failed listen is the caller's to report.
+  const webSocket = serveGraphQLOverWebSocket({
+    server,
+    schema: options.schema,
+    identitySecret: options.identitySecret,
+    createContext: options.createContext,
+    production: options.production,
+    logger,
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
   logger.info({ url }, `${options.name} subgraph listening`);
@@ -109,6 +126,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     // Idempotent: a second call waits for the first.
     close: () =>
       (closing ??= (async () => {
+        // Upgraded sockets hold the HTTP server open, and their subscriptions hold watches on the bus: they go first.
+        await webSocket.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -116,11 +135,4 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
         await apollo.stop();
       })()),
   };
-}
-
-/** The gateway's `x-request-id` when it is a short printable id, else a new one. */
-function requestIdOf(req: IncomingMessage): string {
-  const header = req.headers['x-request-id'];
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }

@@ -7,7 +7,8 @@ import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
 import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
-import { IDENTITY_EXTENSION, UpstreamSubscriptionError, UpstreamSubscriptionPool, type UpstreamSubscription } from './upstream';
+import { IDENTITY_EXTENSION, REQUEST_ID_EXTENSION } from '../../platform/auth/gatewayIdentity';
+import { UpstreamSubscriptionError, UpstreamSubscriptionPool, type UpstreamSubscription } from './upstream';
 
 /** One client subscription as a transport received it. */
 export interface SubscriptionRequest {
@@ -168,7 +169,7 @@ export class SubscriptionService {
       operationName: plan.primaryOperationName,
       variables: primaryVariables(plan, variables),
       // Read at every (re)subscribe, so a reconnect carries a fresh identity.
-      extensions: () => ({ ...(identity ? { [IDENTITY_EXTENSION]: identity } : {}), requestId: subscriber.requestId }),
+      extensions: () => ({ ...(identity ? { [IDENTITY_EXTENSION]: identity } : {}), [REQUEST_ID_EXTENSION]: subscriber.requestId }),
     });
     const topic: Topic = { key, plan, variables, context, listeners: new Set(), upstream };
     if (viewer) {

@@ -2,8 +2,7 @@ import WebSocket from 'ws';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 
-/** The key of the subscribe payload's `extensions` that carries the caller's signed identity to the subgraph. */
-export const IDENTITY_EXTENSION = 'identity';
+export { IDENTITY_EXTENSION } from '../../platform/auth/gatewayIdentity';
 
 /** One subscription to send to a subgraph. */
 export interface UpstreamSubscriptionRequest {

@@ -4,6 +4,15 @@ import { isRole, type Viewer } from './identity';
 /** The request header that carries the caller's identity from the gateway to a subgraph. */
 export const IDENTITY_HEADER = 'x-gateway-identity';
 
+/**
+ * Over graphql-ws, where there are no per-operation headers: the key of the
+ * subscribe message's `payload.extensions` that carries the same signed token.
+ */
+export const IDENTITY_EXTENSION = 'identity';
+
+/** The key of a graphql-ws subscribe message's `payload.extensions` that carries the gateway's request id. */
+export const REQUEST_ID_EXTENSION = 'requestId';
+
 const ISSUER = 'commerce-gateway';
 const AUDIENCE = 'commerce-subgraphs';
 /** Identity tokens live for one minute: long enough for one query plan, short enough to be useless if logged. */

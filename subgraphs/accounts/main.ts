@@ -11,8 +11,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ttlSeconds: readPositiveInt(env, 'JWT_TTL_SECONDS', 3600),
     privateKeyPem: env.ACCOUNTS_JWT_PRIVATE_KEY || undefined,
   };
-  await runSubgraphProcess(env, 'accounts', 4001, async ({ db, outbox, clock, dataDir }) =>
-    accountsSubgraph(await accountsDepsFromConfig({ db, outbox, clock, dataDir, jwt })),
+  await runSubgraphProcess(env, 'accounts', 4001, async ({ db, outbox, bus, clock, dataDir }) =>
+    accountsSubgraph(await accountsDepsFromConfig({ db, outbox, bus, clock, dataDir, jwt })),
   );
 }
 

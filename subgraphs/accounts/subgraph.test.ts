@@ -22,8 +22,8 @@ describe(`accounts subgraph (${testStorageKind()})`, () => {
   const as = (user: (typeof SEED_USERS)[number]): Viewer => ({ userId: user.id, role: user.role });
 
   beforeAll(async () => {
-    accounts = await startSubgraphUnderTest('accounts', async (db, outbox) => {
-      deps = await accountsDepsFromConfig({ db, outbox, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
+    accounts = await startSubgraphUnderTest('accounts', async (db, outbox, bus) => {
+      deps = await accountsDepsFromConfig({ db, outbox, bus, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
       return accountsSubgraph(deps);
     }, { clock: { now: () => now } });
   });

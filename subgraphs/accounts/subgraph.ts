@@ -1,4 +1,5 @@
 import type { Outbox } from '../../platform/events/outbox';
+import type { EventBus } from '../../platform/events/eventBus';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
@@ -23,6 +24,8 @@ export interface AccountsDeps {
   db: Database;
   /** The accounts event log. */
   outbox: Outbox;
+  /** The bus the accounts relay publishes to. */
+  bus: EventBus;
   clock: Clock;
   /** Signs access tokens; its public half is served as the JWKS. */
   signingKey: SigningKey;
@@ -34,6 +37,7 @@ export interface AccountsDeps {
 export interface AccountsConfig {
   db: Database;
   outbox: Outbox;
+  bus: EventBus;
   clock: Clock;
   /** Where the generated signing key is kept when no PEM is configured. */
   dataDir: string;
@@ -60,7 +64,7 @@ export async function accountsDepsFromConfig(config: AccountsConfig): Promise<Ac
     throw new Error(`The JWT lifetime must be a positive whole number of seconds, got ${settings.ttlSeconds}.`);
   }
   const signingKey = await loadOrCreateSigningKey({ configuredPem: privateKeyPem, dataDir: config.dataDir });
-  return { db: config.db, outbox: config.outbox, clock: config.clock, signingKey, jwt: settings };
+  return { db: config.db, outbox: config.outbox, bus: config.bus, clock: config.clock, signingKey, jwt: settings };
 }
 
 /** The accounts subgraph: users, passwords and the access tokens the gateway verifies. */

@@ -4,6 +4,7 @@ import { shippingEstimate } from './domain/shipping';
 import type { Restock } from './domain/stock';
 import type { InventoryContext } from './subgraph';
 import { restock } from './commands/restock';
+import { subscribeToStockChanges, type StockChange, type StockChangedArgs } from './subscriptions/stockChanged';
 
 /** A product reference from the gateway; `price` and `weightGrams` are present when `shippingEstimate` was asked for (@requires). */
 interface ProductReference {
@@ -23,6 +24,20 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
       const product: StockedProduct = { id: stock.productId, stock: stock.quantity };
       return { product };
     },
+  },
+  Subscription: {
+    stockChanged: {
+      subscribe: (_: unknown, args: StockChangedArgs, ctx: InventoryContext) => subscribeToStockChanges(ctx, args),
+      // Each event is the field's value as it is.
+      resolve: (change: StockChange) => change,
+    },
+  },
+  StockChange: {
+    // Units on hand now, which later changes may have moved past `StockChange.stock`.
+    product: async (change: StockChange, _: unknown, ctx: InventoryContext): Promise<StockedProduct> => ({
+      id: change.productId,
+      stock: await ctx.loaders.stockByProductId.load(change.productId),
+    }),
   },
   Product: {
     // The reference's other fields (the @requires ones) stay on the object for `shippingEstimate`.

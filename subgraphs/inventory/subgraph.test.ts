@@ -6,6 +6,8 @@ import { newId } from '../../platform/ids';
 import type { LoggedEvent } from '../../platform/events/outbox';
 import type { StockRestocked } from './domain/events';
 import { inventorySubgraph } from './subgraph';
+import { liveWatchCount } from '../../platform/events/watchEvents';
+import { encodeEventCursor } from '../../platform/events/eventCursor';
 
 const NOW = new Date('2026-02-01T12:00:00.000Z');
 const admin: Identity = { userId: SEED_USERS[0]!.id, role: 'ADMIN' };
@@ -20,7 +22,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   let inventory: SubgraphUnderTest;
 
   beforeAll(async () => {
-    inventory = await startSubgraphUnderTest('inventory', (db, outbox) => inventorySubgraph({ db, outbox, clock: { now: () => NOW } }));
+    inventory = await startSubgraphUnderTest('inventory', (db, outbox, bus) => inventorySubgraph({ db, outbox, bus, clock: { now: () => NOW } }));
   });
   afterAll(() => inventory?.stop());
 
@@ -139,5 +141,110 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   ])('given an ADMIN and input %j, then restock is BAD_USER_INPUT naming %s', async (input, field) => {
     const result = await call(RESTOCK, { input }, admin);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+
+  describe('Subscription.stockChanged (graphql-ws)', () => {
+    const STOCK_CHANGED = `subscription($productId: ID!, $after: String) {
+      stockChanged(productId: $productId, after: $after) { cursor stock change reason occurredAt product { id stock inStock } } }`;
+    const restockBy = async (productId: string, quantity: number) =>
+      expect((await call(RESTOCK, { input: { productId, quantity } }, admin)).errors).toBeUndefined();
+    /** An orders event on the bus, as orders' relay would publish it: inventory's reservations consumer answers it. */
+    const publishOrderEvent = (orderId: string, version: number, type: 'OrderPlaced' | 'OrderCancelled', productId: string, quantity: number) =>
+      inventory.bus.publish({
+        eventId: newId(),
+        domain: 'orders',
+        type,
+        aggregateId: orderId,
+        aggregateVersion: version,
+        occurredAt: NOW.toISOString(),
+        correlationId: `request-${orderId}`,
+        causationId: null,
+        data:
+          type === 'OrderPlaced'
+            ? { customerId: alice.userId, lines: [{ productId, quantity, unitPrice: { amount: 100, currency: 'USD' } }], total: { amount: 100 * quantity, currency: 'USD' } }
+            : { customerId: alice.userId, previousStatus: 'CONFIRMED', lines: [{ productId, quantity }] },
+      });
+    const changesOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => [r.data.stockChanged.reason, r.data.stockChanged.change, r.data.stockChanged.stock]);
+
+    it('given an anonymous subscriber, when the product is restocked, reserved for an order and released, then each change arrives in order, and other products’ do not', async () => {
+      const product = newId();
+      const other = newId();
+      const subscription = await inventory.subscribe(STOCK_CHANGED, { productId: product.toUpperCase() });
+      expect(subscription.errors).toBeUndefined();
+      await restockBy(other, 2);
+      await restockBy(product, 5);
+      const order = newId();
+      await publishOrderEvent(order, 1, 'OrderPlaced', product, 2);
+      await restockBy(other, 1);
+      await publishOrderEvent(order, 3, 'OrderCancelled', product, 2);
+      await inventory.subgraph.drainOutbox();
+      const results = await subscription.take(3);
+      expect(changesOf(results)).toEqual([
+        ['RESTOCKED', 5, 5],
+        ['RESERVED', -2, 3],
+        ['RELEASED', 2, 5],
+      ]);
+      expect(results.every((r) => r.errors === undefined)).toBe(true);
+      expect(results[0]!.data.stockChanged.product.id).toBe(product);
+      // Stamped by the outbox's clock (this suite leaves it the system's).
+      expect(new Date(results[0]!.data.stockChanged.occurredAt).toISOString()).toBe(results[0]!.data.stockChanged.occurredAt);
+      // `product` is the product as it is when the change is delivered; after the last change, that is its stock.
+      expect(results[2]!.data.stockChanged.product).toEqual({ id: product, stock: 5, inStock: true });
+      expect(new Set(results.map((r) => r.data.stockChanged.cursor)).size).toBe(3);
+      await subscription.unsubscribe();
+    });
+
+    it('given the cursor of the last change seen, when the subscriber comes back, then it gets exactly the changes it missed, then live ones', async () => {
+      const product = newId();
+      const first = await inventory.subscribe(STOCK_CHANGED, { productId: product });
+      await restockBy(product, 1);
+      const [seen] = await first.take(1);
+      await first.disconnect();
+      for (const quantity of [2, 3, 4]) await restockBy(product, quantity);
+      await inventory.subgraph.drainOutbox();
+      const again = await inventory.subscribe(STOCK_CHANGED, { productId: product, after: seen!.data.stockChanged.cursor });
+      expect(changesOf(await again.take(3))).toEqual([
+        ['RESTOCKED', 2, 3],
+        ['RESTOCKED', 3, 6],
+        ['RESTOCKED', 4, 10],
+      ]);
+      await restockBy(product, 5);
+      await inventory.subgraph.drainOutbox();
+      // The next one is the live change: nothing was repeated before it.
+      expect(changesOf(await again.take(4))[3]).toEqual(['RESTOCKED', 5, 15]);
+      expect(again.results).toHaveLength(4);
+      await again.unsubscribe();
+    });
+
+    it('stops watching the bus when the client unsubscribes, and when it goes away', async () => {
+      const before = liveWatchCount();
+      const unsubscribing = await inventory.subscribe(STOCK_CHANGED, { productId: newId() });
+      const leaving = await inventory.subscribe(STOCK_CHANGED, { productId: newId() });
+      expect(liveWatchCount()).toBe(before + 2);
+      // Each waits until the count falls: `complete` on an open socket, then a closed socket.
+      await unsubscribing.unsubscribe();
+      expect(liveWatchCount()).toBe(before + 1);
+      await leaving.disconnect();
+      expect(liveWatchCount()).toBe(before);
+    });
+
+    it.each([
+      ['a malformed productId', { productId: 'nope' }, 'productId'],
+      ['a malformed cursor', { productId: SEED_PRODUCTS[0]!.id, after: 'not-a-cursor' }, 'after'],
+      ['a cursor of another stream', { productId: SEED_PRODUCTS[0]!.id, after: encodeEventCursor('orders', 1) }, 'after'],
+    ])('refuses %s with BAD_USER_INPUT naming the argument, before watching anything', async (_, variables, field) => {
+      const before = liveWatchCount();
+      const subscription = await inventory.subscribe(STOCK_CHANGED, variables);
+      expect(subscription.ended).toBe(true);
+      expect(subscription.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field } })]);
+      expect(subscription.errors![0]!.message).toContain(field);
+      expect(liveWatchCount()).toBe(before);
+    });
+
+    it('refuses queries over WebSocket: they belong to HTTP', async () => {
+      const subscription = await inventory.subscribe(ENTITIES, { r: [ref(SEED_PRODUCTS[0]!.id)] });
+      expect(subscription.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
+      expect(subscription.errors![0]!.message).toMatch(/Only subscriptions .* HTTP/);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { Outbox } from '../../platform/events/outbox';
+import type { EventBus } from '../../platform/events/eventBus';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
@@ -13,7 +14,7 @@ export interface InventoryContext extends SubgraphContext {
 }
 
 /** The inventory subgraph: units on hand, reservations for orders (the order saga) and shipping estimates. */
-export function inventorySubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<InventoryContext> {
+export function inventorySubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<InventoryContext> {
   return {
     name: 'inventory',
     ...subgraphFiles(__dirname),

@@ -10,6 +10,7 @@ import { customerOrders } from './queries/orderHistory/customerOrders';
 import { unitsSold } from './queries/unitsSold/unitsSold';
 import { placeOrder } from './commands/placeOrder';
 import { cancelOrder } from './commands/cancelOrder';
+import { subscribeToOrderStatusChanges, type OrderStatusChange, type OrderStatusChangedArgs } from './subscriptions/orderStatusChanged';
 
 /** A mutation's events are caused by the request itself. */
 function causeOf(ctx: OrdersContext): EventCause {
@@ -32,6 +33,17 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     cancelOrder: async (_: unknown, args: { input: { orderId: string } }, ctx: OrdersContext) => ({
       order: await cancelOrder(ctx, ctx.viewer, args.input, causeOf(ctx)),
     }),
+  },
+  Subscription: {
+    orderStatusChanged: {
+      subscribe: (_: unknown, args: OrderStatusChangedArgs, ctx: OrdersContext) => subscribeToOrderStatusChanges(ctx, args),
+      // Each event is the field's value as it is.
+      resolve: (change: OrderStatusChange) => change,
+    },
+  },
+  OrderStatusChange: {
+    // Each event runs with a fresh context, so this reads the order as it is now, not as an earlier event left the cache.
+    order: (change: OrderStatusChange, _: unknown, ctx: OrdersContext) => visibleOrder(ctx.loaders, ctx.viewer, change.orderId),
   },
   Order: {
     __resolveReference: (ref: { id: string }, ctx: OrdersContext) => visibleOrder(ctx.loaders, ctx.viewer, ref.id),

@@ -19,6 +19,9 @@ import type { Money } from './domain/order';
 import { ordersSubgraph, type OrdersContext } from './subgraph';
 import { ordersProjections } from './projections';
 import { ORDER_SAGA_CONSUMER } from './consumers/orderSaga';
+import { randomBytes } from 'node:crypto';
+import { signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import { liveWatchCount } from '../../platform/events/watchEvents';
 
 const NOW = new Date('2026-03-01T09:30:00.000Z');
 const clock: Clock = { now: () => NOW };
@@ -99,8 +102,8 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
   };
 
   beforeAll(async () => {
-    inventory = await startSubgraphUnderTest('inventory', (db, outbox) => inventorySubgraph({ db, outbox, clock }), { clock });
-    orders = await startSubgraphUnderTest('orders', (db, outbox) => (definition = ordersSubgraph({ db, outbox, clock })), { beside: inventory, clock });
+    inventory = await startSubgraphUnderTest('inventory', (db, outbox, bus) => inventorySubgraph({ db, outbox, bus, clock }), { clock });
+    orders = await startSubgraphUnderTest('orders', (db, outbox, bus) => (definition = ordersSubgraph({ db, outbox, bus, clock })), { beside: inventory, clock });
     for (const p of SEED_PRODUCTS) {
       await publishProductEvent(p.id, 1, {
         type: 'ProductCreated',
@@ -536,6 +539,132 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       expect(live.history.length).toBeGreaterThan(SEED_ORDERS.length);
       for (const projection of ordersProjections) await rebuildProjection(orders.db, orders.outbox, projection);
       expect(await snapshot()).toEqual(live);
+    });
+  });
+
+  describe('Subscription.orderStatusChanged (graphql-ws)', () => {
+    const STATUS_CHANGED = `subscription($orderId: ID, $after: String) { orderStatusChanged(orderId: $orderId, after: $after) {
+      cursor orderId status occurredAt order { id customer { id } lines { quantity product { id } } } } }`;
+    let productId: string;
+    beforeAll(async () => {
+      productId = await newProduct({ amount: 500, currency: 'USD' }, 1000);
+      await settle();
+    });
+    /** Places a one-line order of the test's product as `customer` and lets the saga answer; returns its id. */
+    const placeFor = async (customer: Identity, quantity = 1): Promise<string> => {
+      const result = await ask(PLACE, { input: { lines: [{ productId, quantity }] } }, customer);
+      expect(result.errors).toBeUndefined();
+      await settle();
+      return result.data.placeOrder.order.id;
+    };
+    const cancel = async (orderId: string, as: Identity) => {
+      expect((await ask(CANCEL, { input: { orderId } }, as)).errors).toBeUndefined();
+      await settle();
+    };
+    const changesOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => [r.data.orderStatusChanged.orderId, r.data.orderStatusChanged.status]);
+
+    it('given two customers and an ADMIN subscribed, when each customer orders, then each customer sees only their own order’s changes and the ADMIN sees all', async () => {
+      const before = liveWatchCount();
+      const aliceSees = await orders.subscribe(STATUS_CHANGED, {}, alice);
+      const bobSees = await orders.subscribe(STATUS_CHANGED, {}, bob);
+      const adminSees = await orders.subscribe(STATUS_CHANGED, {}, admin);
+      expect(liveWatchCount()).toBe(before + 3);
+      const bobsOrder = await placeFor(bob);
+      const alicesOrder = await placeFor(alice, 2);
+
+      // Bob's changes came first in the stream: had any reached Alice, they would be among her first.
+      expect(changesOf(await aliceSees.take(2))).toEqual([
+        [alicesOrder, 'PENDING'],
+        [alicesOrder, 'CONFIRMED'],
+      ]);
+      expect(changesOf(await bobSees.take(2))).toEqual([
+        [bobsOrder, 'PENDING'],
+        [bobsOrder, 'CONFIRMED'],
+      ]);
+      expect(changesOf(await adminSees.take(4))).toEqual([
+        [bobsOrder, 'PENDING'],
+        [bobsOrder, 'CONFIRMED'],
+        [alicesOrder, 'PENDING'],
+        [alicesOrder, 'CONFIRMED'],
+      ]);
+      const [placed] = aliceSees.results;
+      expect(placed!.errors).toBeUndefined();
+      expect(placed!.data.orderStatusChanged).toEqual({
+        cursor: expect.any(String),
+        orderId: alicesOrder,
+        status: 'PENDING',
+        occurredAt: NOW.toISOString(),
+        order: { id: alicesOrder, customer: { id: alice.userId }, lines: [{ quantity: 2, product: { id: productId } }] },
+      });
+
+      // Each unsubscribe waits until the server has stopped that subscription's watch.
+      for (const subscription of [aliceSees, bobSees, adminSees]) await subscription.unsubscribe();
+      expect(liveWatchCount()).toBe(before);
+    });
+
+    it('given an orderId, then only that order’s changes arrive', async () => {
+      const [followed, other] = [await placeFor(alice), await placeFor(alice)];
+      const subscription = await orders.subscribe(STATUS_CHANGED, { orderId: followed.toUpperCase() }, alice);
+      await cancel(other, alice);
+      await cancel(followed, alice);
+      expect(changesOf(await subscription.take(1))).toEqual([[followed, 'CANCELLED']]);
+      await subscription.unsubscribe();
+    });
+
+    it('given an ADMIN, then they may follow any customer’s order', async () => {
+      const bobsOrder = await placeFor(bob);
+      const subscription = await orders.subscribe(STATUS_CHANGED, { orderId: bobsOrder }, admin);
+      expect(subscription.errors).toBeUndefined();
+      await cancel(bobsOrder, bob);
+      expect(changesOf(await subscription.take(1))).toEqual([[bobsOrder, 'CANCELLED']]);
+      await subscription.unsubscribe();
+    });
+
+    it('given the cursor of the last change seen, when the customer comes back, then exactly the changes missed arrive, then live ones', async () => {
+      const first = await orders.subscribe(STATUS_CHANGED, {}, alice);
+      await placeFor(alice);
+      const [, seen] = await first.take(2);
+      await first.disconnect();
+
+      // Three changes while away: placed, confirmed, cancelled.
+      const missed = await placeFor(alice);
+      await cancel(missed, alice);
+      const again = await orders.subscribe(STATUS_CHANGED, { after: seen!.data.orderStatusChanged.cursor }, alice);
+      expect(changesOf(await again.take(3))).toEqual([
+        [missed, 'PENDING'],
+        [missed, 'CONFIRMED'],
+        [missed, 'CANCELLED'],
+      ]);
+      const live = await placeFor(alice);
+      // The fourth is the live change: nothing was repeated or skipped before it.
+      expect(changesOf(await again.take(4))[3]).toEqual([live, 'PENDING']);
+      await again.unsubscribe();
+    });
+
+    it.each([
+      ['an anonymous caller', 'UNAUTHENTICATED', {}, null, undefined],
+      ['a malformed orderId', 'BAD_USER_INPUT', { orderId: 'nope' }, 'alice', 'orderId'],
+      ['a malformed cursor', 'BAD_USER_INPUT', { after: 'bm9wZQ' }, 'alice', 'after'],
+      ['an unknown order', 'NOT_FOUND', { orderId: '00000000-0000-4000-8000-000000000000' }, 'alice', undefined],
+      ['another customer’s order', 'FORBIDDEN', { orderId: bobConfirmed.id }, 'alice', undefined],
+    ] as const)('refuses %s with %s before watching anything', async (_, code, variables, who, field) => {
+      const before = liveWatchCount();
+      const subscription = await orders.subscribe(STATUS_CHANGED, variables, who === 'alice' ? alice : null);
+      expect(subscription.ended).toBe(true);
+      expect(subscription.results).toEqual([]);
+      expect(subscription.errors).toEqual([expect.objectContaining({ extensions: field ? { code, field } : { code } })]);
+      expect(liveWatchCount()).toBe(before);
+    });
+
+    it.each([
+      ['signed with another secret', () => signGatewayIdentity(admin, new Uint8Array(randomBytes(32)))],
+      ['not a token at all', async () => 'not-a-token'],
+    ])('refuses an identity %s with UNAUTHENTICATED before the field runs', async (_, forge) => {
+      const before = liveWatchCount();
+      const subscription = await orders.subscribe(STATUS_CHANGED, {}, null, { identity: await forge() });
+      expect(subscription.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+      expect(subscription.errors![0]!.message).toMatch(/Identity token/);
+      expect(liveWatchCount()).toBe(before);
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { Outbox } from '../../platform/events/outbox';
+import type { EventBus } from '../../platform/events/eventBus';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
@@ -23,7 +24,7 @@ export interface OrdersContext extends SubgraphContext {
  * it keeps from products' events, confirmed or rejected by the order saga
  * (inventory's answer to `OrderPlaced`), listed from the order history read model.
  */
-export function ordersSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<OrdersContext> {
+export function ordersSubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<OrdersContext> {
   const catalog = readModelProductCatalog(deps.db);
   return {
     name: 'orders',

@@ -27,7 +27,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
   beforeAll(async () => {
     products = await startSubgraphUnderTest(
       'products',
-      (db, outbox) => (definition = productsSubgraph({ db, outbox, clock })),
+      (db, outbox, bus) => (definition = productsSubgraph({ db, outbox, bus, clock })),
       { clock },
     );
   });

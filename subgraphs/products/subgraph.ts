@@ -1,4 +1,5 @@
 import type { Outbox } from '../../platform/events/outbox';
+import type { EventBus } from '../../platform/events/eventBus';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
@@ -12,7 +13,7 @@ export interface ProductsContext extends SubgraphContext {
 }
 
 /** The products subgraph: the catalog. */
-export function productsSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<ProductsContext> {
+export function productsSubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<ProductsContext> {
   return {
     name: 'products',
     ...subgraphFiles(__dirname),

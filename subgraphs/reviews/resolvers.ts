@@ -3,12 +3,23 @@ import { parsePage, type PageArgs } from '../../platform/pagination';
 import type { NewReview, Review } from './domain/review';
 import type { ReviewsContext } from './subgraph';
 import { addReview } from './commands/addReview';
+import { subscribeToReviewsAdded, type ReviewAddedArgs, type ReviewAddedEvent } from './subscriptions/reviewAdded';
 
 export const resolvers: GraphQLResolverMap<ReviewsContext> = {
   Mutation: {
     addReview: async (_: unknown, args: { input: NewReview }, ctx: ReviewsContext) => ({
       review: await addReview(ctx, ctx.viewer, args.input),
     }),
+  },
+  Subscription: {
+    reviewAdded: {
+      subscribe: (_: unknown, args: ReviewAddedArgs, ctx: ReviewsContext) => subscribeToReviewsAdded(ctx, args),
+      // Each event is the field's value as it is.
+      resolve: (added: ReviewAddedEvent) => added,
+    },
+  },
+  ReviewAddedEvent: {
+    review: (added: ReviewAddedEvent, _: unknown, ctx: ReviewsContext) => ctx.loaders.reviewById.load(added.reviewId),
   },
   Review: {
     __resolveReference: (ref: { id: string }, ctx: ReviewsContext) => ctx.loaders.reviewById.load(ref.id),

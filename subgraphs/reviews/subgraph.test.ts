@@ -10,6 +10,9 @@ import { addReview } from './commands/addReview';
 import { reviewsProjections } from './projections';
 import { ratingSummaryProjection } from './queries/ratingSummary/ratingSummaryProjection';
 import { reviewsSubgraph, type ReviewsContext } from './subgraph';
+import { newId } from '../../platform/ids';
+import { encodeEventCursor } from '../../platform/events/eventCursor';
+import { liveWatchCount } from '../../platform/events/watchEvents';
 
 /** The reviews subgraph served in this process over real storage, called as the gateway would: its SQL, its batching, its rules, its events and its rating read model. */
 describe(`reviews subgraph (${testStorageKind()})`, () => {
@@ -20,7 +23,7 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
   const [admin, alice, bob] = SEED_USERS.map((user) => ({ userId: user.id, role: user.role }));
 
   beforeAll(async () => {
-    reviews = await startSubgraphUnderTest('reviews', (db, outbox) => (definition = reviewsSubgraph({ db, outbox, clock })), { clock });
+    reviews = await startSubgraphUnderTest('reviews', (db, outbox, bus) => (definition = reviewsSubgraph({ db, outbox, bus, clock })), { clock });
     // Ratings are a projection of the log, eventually consistent: bring it up to the seed's events before reading them.
     await reviews.subgraph.catchUpProjections();
   });
@@ -296,6 +299,65 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
       } finally {
         await subscription.stop();
       }
+    });
+  });
+
+  describe('Subscription.reviewAdded (graphql-ws)', () => {
+    const REVIEW_ADDED = `subscription($productId: ID!, $after: String) { reviewAdded(productId: $productId, after: $after) {
+      cursor occurredAt review { id rating body createdAt author { id } product { id } } } }`;
+    const ADD = 'mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }';
+    /** Reviews `productId` as a new customer (one review per author and product); returns the review id. */
+    const review = async (productId: string, rating = 4): Promise<string> => {
+      const result = await run(ADD, { input: { productId, rating, body: `Rated ${rating}.` } }, { userId: newId(), role: 'CUSTOMER' });
+      expect(result.errors).toBeUndefined();
+      return result.data.addReview.review.id;
+    };
+    const idsOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => r.data.reviewAdded.review.id);
+
+    it('given an anonymous subscriber, when reviews are added, then those of its product arrive in order with the review, and others do not', async () => {
+      const product = newId();
+      const subscription = await reviews.subscribe(REVIEW_ADDED, { productId: product });
+      expect(subscription.errors).toBeUndefined();
+      await review(newId());
+      const first = await review(product, 5);
+      const second = await review(product, 2);
+      await reviews.subgraph.drainOutbox();
+      const results = await subscription.take(2);
+      // The other product's review came first in the stream: had it passed, it would be first.
+      expect(idsOf(results)).toEqual([first, second]);
+      expect(results[0]!.errors).toBeUndefined();
+      expect(results[0]!.data.reviewAdded).toEqual({
+        cursor: expect.any(String),
+        occurredAt: now.toISOString(),
+        review: { id: first, rating: 5, body: 'Rated 5.', createdAt: now.toISOString(), author: { id: expect.any(String) }, product: { id: product } },
+      });
+      await subscription.unsubscribe();
+    });
+
+    it('given the cursor of the last review seen, when the subscriber comes back, then exactly the reviews it missed arrive, then live ones', async () => {
+      const product = newId();
+      const first = await reviews.subscribe(REVIEW_ADDED, { productId: product });
+      await review(product);
+      const [seen] = await first.take(1);
+      await first.disconnect();
+      const missed = [await review(product), await review(product), await review(product)];
+      await reviews.subgraph.drainOutbox();
+      const again = await reviews.subscribe(REVIEW_ADDED, { productId: product, after: seen!.data.reviewAdded.cursor });
+      expect(idsOf(await again.take(3))).toEqual(missed);
+      const live = await review(product);
+      expect(idsOf(await again.take(4))[3]).toBe(live);
+      await again.unsubscribe();
+    });
+
+    it.each([
+      ['a malformed productId', { productId: 'nope' }, 'productId'],
+      ['a malformed cursor', { productId: newId(), after: '%%%' }, 'after'],
+      ['a cursor of another stream', { productId: newId(), after: encodeEventCursor('inventory', 2) }, 'after'],
+    ])('refuses %s with BAD_USER_INPUT naming the argument, before watching anything', async (_, variables, field) => {
+      const before = liveWatchCount();
+      const subscription = await reviews.subscribe(REVIEW_ADDED, variables);
+      expect(subscription.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field } })]);
+      expect(liveWatchCount()).toBe(before);
     });
   });
 });

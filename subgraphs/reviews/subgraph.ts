@@ -1,4 +1,5 @@
 import type { Outbox } from '../../platform/events/outbox';
+import type { EventBus } from '../../platform/events/eventBus';
 import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
@@ -13,7 +14,7 @@ export interface ReviewsContext extends SubgraphContext {
 }
 
 /** The reviews subgraph: reviews of products, and their rating summaries projected from its event log. */
-export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; clock: Clock }): SubgraphDefinition<ReviewsContext> {
+export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<ReviewsContext> {
   return {
     name: 'reviews',
     ...subgraphFiles(__dirname),

@@ -56,8 +56,8 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
   let deliver: EventHandler;
 
   beforeAll(async () => {
-    inventory = await startSubgraphUnderTest('inventory', (db, outbox) => {
-      const subgraph = inventorySubgraph({ db, outbox, clock: { now: () => NOW } });
+    inventory = await startSubgraphUnderTest('inventory', (db, outbox, bus) => {
+      const subgraph = inventorySubgraph({ db, outbox, bus, clock: { now: () => NOW } });
       definition = subgraph.consumers!.find((c) => c.name === RESERVATIONS_CONSUMER)!;
       return subgraph;
     });

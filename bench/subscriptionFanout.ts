@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import { loadOrCreateSigningKey } from '../subgraphs/accounts/signingKey';
+import { SEED_PRODUCTS } from '../platform/seedData';
+import { newId } from '../platform/ids';
+
+export interface FanoutResult {
+  subscribers: number;
+  shared: boolean;
+  /** From the mutation's response until the last subscriber had the event. */
+  lastDeliveryMs: number;
+  /** Growth of the gateway process's resident memory per subscriber. */
+  rssPerSubscriberKiB: number;
+}
+
+/** The stack as `npm start` runs it, in a child process, so its memory is measured apart from the clients'. */
+async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const root = path.resolve(__dirname, '../..');
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' };
+  delete env.DATABASE_URL;
+  delete env.NATS_URL;
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+\/graphql)"[^\n]*"msg":"gateway listening"/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`stack exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return { child, url };
+}
+
+function rssKiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+}
+
+/**
+ * `subscribers` graphql-ws clients on one gateway subscribe to
+ * `reviewAdded` of one product, with product and author fields from other
+ * subgraphs; one review is added; the time until the last client has it and
+ * the gateway's memory per subscriber are reported. `shared`: all anonymous
+ * (identical, so one upstream subscription and one resolution); otherwise
+ * each signed in as a different viewer (one upstream subscription each).
+ */
+export async function measureFanout(subscribers: number, shared: boolean): Promise<FanoutResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-'));
+  const { child, url } = await startStackProcess(dataDir);
+  const clients: Client[] = [];
+  try {
+    const key = await loadOrCreateSigningKey({ dataDir });
+    const tokenFor = (userId: string) =>
+      new SignJWT({ role: 'CUSTOMER' }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).setSubject(userId).setIssuer('commerce-accounts').setAudience('commerce-api').setExpirationTime('1h').sign(key.privateKey);
+    const product = SEED_PRODUCTS[3]!;
+    const query = `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
+    const baseline = rssKiB(child.pid!);
+    let received = 0;
+    let allReceived: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allReceived = resolve));
+    const subscribed: Array<Promise<void>> = [];
+    for (let i = 0; i < subscribers; i += 1) {
+      const token = shared ? undefined : await tokenFor(newId());
+      const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
+      clients.push(client);
+      subscribed.push(
+        new Promise<void>((resolve) => {
+          client.on('connected', () => resolve());
+          client.subscribe({ query, variables: { p: product.id } }, {
+            next: () => {
+              received += 1;
+              if (received === subscribers) allReceived();
+            },
+            error: () => undefined,
+            complete: () => undefined,
+          });
+        }),
+      );
+    }
+    await Promise.all(subscribed);
+    // Let every subscribe message reach the subgraph before the event.
+    await new Promise((resolve) => setTimeout(resolve, 1500 + subscribers / 2));
+    const loaded = rssKiB(child.pid!);
+    const logIn = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { logIn(input: { email: "bob@example.com", password: "bob-password" }) { token } }' }),
+    });
+    const reviewer: string = ((await logIn.json()) as { data: { logIn: { token: string } } }).data.logIn.token;
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${reviewer}` },
+      body: JSON.stringify({ query: 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } } }', variables: { i: { productId: product.id, rating: 5, body: 'Fan-out.' } } }),
+    });
+    await response.json();
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${received} of ${subscribers} received`)), 60_000))]);
+    return { subscribers, shared, lastDeliveryMs: performance.now() - started, rssPerSubscriberKiB: (loaded - baseline) / subscribers };
+  } finally {
+    await Promise.all(clients.map((client) => client.dispose()));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,133 @@
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+
+/** What a test subscriber has received so far, and the means to wait for more. */
+export interface TestSubscription {
+  /** Every result received, in order. */
+  results: any[];
+  /** Resolves when at least `count` results have arrived (rejects after `timeoutMs`, default 15 s). */
+  waitFor(count: number, timeoutMs?: number): Promise<any[]>;
+  /** Resolves when the server completed or errored the subscription; the error, if any. */
+  ended: Promise<unknown>;
+  /** Unsubscribes (and, for graphql-ws, closes the connection). */
+  close(): Promise<void>;
+}
+
+function collector() {
+  const results: any[] = [];
+  const waiters: Array<() => void> = [];
+  return {
+    results,
+    push(result: unknown) {
+      results.push(result);
+      for (const wake of waiters.splice(0)) wake();
+    },
+    waitFor(count: number, timeoutMs = 15_000): Promise<any[]> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Got ${results.length} of ${count} results: ${JSON.stringify(results)}`)), timeoutMs);
+        const check = () => {
+          if (results.length >= count) {
+            clearTimeout(timer);
+            resolve(results);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** A real graphql-ws client (`graphql-transport-ws`) on the gateway, with the token in `connection_init`. */
+export function wsClient(httpUrl: string, token?: string): Client {
+  return createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Subscribes over graphql-ws; each `next` payload is collected. */
+export function wsSubscribe(client: Client, query: string, variables?: Record<string, unknown>): TestSubscription {
+  const c = collector();
+  let settle: (error?: unknown) => void = () => undefined;
+  const ended = new Promise<unknown>((resolve) => (settle = resolve));
+  const unsubscribe = client.subscribe({ query, variables }, { next: (value) => c.push(value), error: (error) => settle(error), complete: () => settle() });
+  return {
+    results: c.results,
+    waitFor: c.waitFor,
+    ended,
+    close: async () => {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+/**
+ * Subscribes with Apollo's multipart HTTP protocol and parses the parts:
+ * `{"payload": …}` results are collected (heartbeats `{}` skipped), a part
+ * with top-level `errors` ends the subscription with them.
+ */
+export function multipartSubscribe(httpUrl: string, query: string, variables?: Record<string, unknown>, token?: string): TestSubscription & { heartbeats: () => number; status: Promise<number> } {
+  const c = collector();
+  const abort = new AbortController();
+  let heartbeats = 0;
+  let settle: (error?: unknown) => void = () => undefined;
+  const ended = new Promise<unknown>((resolve) => (settle = resolve));
+  let setStatus: (status: number) => void = () => undefined;
+  const status = new Promise<number>((resolve) => (setStatus = resolve));
+  void (async () => {
+    try {
+      const response = await fetch(httpUrl, {
+        method: 'POST',
+        signal: abort.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'multipart/mixed;subscriptionSpec=1.0, application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      setStatus(response.status);
+      if (!response.headers.get('content-type')?.startsWith('multipart/mixed')) {
+        const body = await response.json();
+        settle(body);
+        return;
+      }
+      let buffer = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        // Parts are separated by the boundary line; the body of each follows a blank line.
+        for (;;) {
+          const start = buffer.indexOf('--graphql');
+          const next = buffer.indexOf('\r\n--graphql', start + 1);
+          if (start < 0 || next < 0) break;
+          const part = buffer.slice(start, next);
+          buffer = buffer.slice(next + 2);
+          const body = part.slice(part.indexOf('\r\n\r\n') + 4).trim();
+          if (!body) continue;
+          const parsed = JSON.parse(body);
+          if (parsed.errors) settle(parsed.errors);
+          else if (parsed.payload) c.push(parsed.payload);
+          else heartbeats += 1;
+        }
+        if (buffer.includes('--graphql--')) break;
+      }
+      settle();
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') settle(error);
+      else settle();
+    }
+  })();
+  return {
+    results: c.results,
+    waitFor: c.waitFor,
+    ended,
+    status,
+    heartbeats: () => heartbeats,
+    close: async () => abort.abort(),
+  };
+}
