@@ -167,19 +167,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/graphql`;
   logger.info({ url, subgraphs: subgraphUrls }, 'gateway listening');
+  let closing: Promise<void> | undefined;
   return {
     url,
     port,
     subgraphUrls,
     subscriptions,
-    close: async () => {
-      loaded = false;
-      // Subscribers get a retryable error and their sockets close with 1001; then the
-      // drain plugin closes the HTTP server and waits for requests in flight.
-      await subscriptions.close();
-      await graphqlWs.close();
-      await apollo.stop();
-    },
+    // Idempotent: a second call waits for the first.
+    close: () =>
+      (closing ??= (async () => {
+        loaded = false;
+        // Subscribers get a retryable error and their sockets close with 1001; then the
+        // drain plugin closes the HTTP server and waits for requests in flight.
+        await subscriptions.close();
+        await graphqlWs.close();
+        await apollo.stop();
+      })()),
   };
 }
 

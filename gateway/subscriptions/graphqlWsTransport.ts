@@ -87,12 +87,16 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         if (state.active.size >= maxSubscriptions) {
           return [new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })];
         }
+        // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
+        state.active.add(id);
         const started = await service.start(
           { query: payload.query, operationName: payload.operationName, variables: payload.variables },
           { viewer: state.viewer, expiresAt: state.viewer?.expiresAt, requestId: `${state.requestId}:${id}` },
         );
-        if ('errors' in started) return started.errors;
-        state.active.add(id);
+        if ('errors' in started) {
+          state.active.delete(id);
+          return started.errors;
+        }
         // graphql-ws executes what `onSubscribe` returns; the stream rides in the context to `subscribe` below.
         const stream = tracked(started.stream, () => state.active.delete(id));
         return { schema: undefined as never, document: parse(payload.query), contextValue: { stream }, variableValues: payload.variables, operationName: payload.operationName };
@@ -109,8 +113,8 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
     },
     close: async () => {
       for (const socket of wss.clients) socket.close(1001, 'The gateway is shutting down');
+      // Disposing completes every operation and closes the WebSocket server (not the HTTP server it shares).
       await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

@@ -10,8 +10,11 @@ export function acceptsMultipartSubscriptions(req: IncomingMessage): boolean {
 }
 
 const BOUNDARY = 'graphql';
-const PART_HEAD = `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n`;
-const END = `\r\n--${BOUNDARY}--\r\n`;
+const DELIMITER = `\r\n--${BOUNDARY}`;
+const PART_HEAD = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+// Each part is followed by its delimiter, so a client that hands a part on only when the next
+// delimiter arrives (Apollo Client does) gets every part at once, not with the next heartbeat.
+const END = '--\r\n';
 
 export interface MultipartOptions {
   /** Interval of the empty `{}` parts that keep proxies from closing an idle response. Default 5000 ms. */
@@ -23,8 +26,8 @@ export interface MultipartOptions {
 /**
  * Serves one subscription over Apollo's multipart HTTP protocol: a
  * `multipart/mixed; boundary="graphql"; subscriptionSpec="1.0"` response whose
- * parts are `{"payload": <result>}`, with `{}` heartbeats, ending with a
- * closing boundary. A refused operation is answered as plain JSON `{ errors }`;
+ * parts are `{"payload": <result>}`, with `{}` heartbeats, ending with the
+ * closing delimiter `--graphql--`. A refused operation is answered as plain JSON `{ errors }`;
  * an error that ends a running subscription is a last part `{"payload": null,
  * "errors": [...]}`. A client that disconnects ends its subscription.
  */
@@ -45,8 +48,9 @@ export async function serveMultipartSubscription(
     connection: 'keep-alive',
   });
   const write = (part: unknown) => {
-    if (!res.writableEnded && !res.destroyed) res.write(`${PART_HEAD}${JSON.stringify(part)}`);
+    if (!res.writableEnded && !res.destroyed) res.write(`${PART_HEAD}${JSON.stringify(part)}${DELIMITER}`);
   };
+  res.write(DELIMITER);
   // A first heartbeat sends the headers at once, so the client knows it is subscribed.
   write({});
   const heartbeat = setInterval(() => write({}), options.heartbeatMs ?? 5000);

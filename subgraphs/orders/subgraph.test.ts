@@ -463,6 +463,9 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       const first = (await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, dave)).data.placeOrder.order;
       const second = (await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, dave)).data.placeOrder.order;
       await settle();
+      // Both outcomes in the write model first, then the projection brought up to them.
+      await eventually(async () => (await statusOf(first.id)).status !== 'PENDING' && (await statusOf(second.id)).status !== 'PENDING', 'both orders decided');
+      await orders.subgraph.catchUpProjections();
       const page = (await ask(USER_ORDERS, { r: [userRef(dave.userId)] }, dave)).data._entities[0].orders;
       expect(page.totalCount).toBe(2);
       // The first took the one unit in stock; the second found none.

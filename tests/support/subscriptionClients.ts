@@ -98,23 +98,20 @@ export function multipartSubscribe(httpUrl: string, query: string, variables?: R
       }
       let buffer = '';
       const decoder = new TextDecoder();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      // A part is complete once the delimiter after it has arrived: split on the delimiter and keep the tail.
+      reading: for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
-        // Parts are separated by the boundary line; the body of each follows a blank line.
-        for (;;) {
-          const start = buffer.indexOf('--graphql');
-          const next = buffer.indexOf('\r\n--graphql', start + 1);
-          if (start < 0 || next < 0) break;
-          const part = buffer.slice(start, next);
-          buffer = buffer.slice(next + 2);
-          const body = part.slice(part.indexOf('\r\n\r\n') + 4).trim();
-          if (!body) continue;
+        const segments = buffer.split('\r\n--graphql');
+        buffer = segments.pop()!;
+        for (const segment of segments) {
+          const body = segment.slice(segment.indexOf('\r\n\r\n') + 4).trim();
+          if (!segment.includes('\r\n\r\n') || !body) continue;
           const parsed = JSON.parse(body);
           if (parsed.errors) settle(parsed.errors);
           else if (parsed.payload) c.push(parsed.payload);
           else heartbeats += 1;
         }
-        if (buffer.includes('--graphql--')) break;
+        if (buffer.startsWith('--')) break reading;
       }
       settle();
     } catch (error) {

@@ -1,0 +1,67 @@
+import WebSocket from 'ws';
+import { startTestStack, type TestStack } from '../support/testStack';
+import { testStorageKind } from '../support/testStorage';
+import { testEventBusKind } from '../support/testEventBus';
+import { eventually } from '../support/eventually';
+import { wsClient, wsSubscribe } from '../support/subscriptionClients';
+import { SEED_PRODUCTS } from '../../platform/seedData';
+
+const REVIEWS = `subscription($p: ID!) { reviewAdded(productId: $p) { review { id } } }`;
+
+/** The limits a subscription lives within: token lifetime, subscriptions per connection, message size, shutdown. */
+describe(`subscription limits (${testStorageKind()}, ${testEventBusKind()})`, () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    // Tokens live 2 s here (plus the verifier's 5 s tolerance), so expiry can be watched.
+    t = await startTestStack({ jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 2 } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('ends a subscription with UNAUTHENTICATED when its token expires', async () => {
+    const token = await t.logIn('alice@example.com', 'alice-password');
+    const sub = wsSubscribe(wsClient(t.url, token), REVIEWS, { p: SEED_PRODUCTS[1]!.id });
+    await sub.ended;
+    expect(JSON.stringify(sub.results)).toMatch(/UNAUTHENTICATED/);
+    expect(JSON.stringify(sub.results)).toMatch(/expired/);
+    await sub.close();
+    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0, 'released after expiry');
+  }, 20_000);
+
+  it('caps subscriptions per connection at 100', async () => {
+    const client = wsClient(t.url);
+    const subs = Array.from({ length: 101 }, () => wsSubscribe(client, REVIEWS, { p: SEED_PRODUCTS[2]!.id }));
+    const refused = await subs[100]!.ended;
+    expect(JSON.stringify(refused)).toMatch(/at most 100 subscriptions/);
+    await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 100, '100 subscribers held');
+    // Identical anonymous subscriptions: one upstream subscription serves all hundred.
+    expect(t.stack.gateway.subscriptions.upstreamCount).toBe(1);
+    await client.dispose();
+    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0, 'released on disconnect');
+  });
+
+  it('closes a connection that sends a message over 64 KiB with 1009', async () => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { reviewAdded(productId: "${'x'.repeat(70 * 1024)}") { cursor } }` } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('closes sockets with 1001 when the gateway shuts down', async () => {
+    const other = await startTestStack();
+    try {
+      const socket = new WebSocket(other.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await new Promise((resolve) => socket.once('message', resolve));
+      await other.stack.gateway.close();
+      expect(await closed).toBe(1001);
+    } finally {
+      await other.close();
+    }
+  });
+});
