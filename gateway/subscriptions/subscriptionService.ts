@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
 import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
+import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { IDENTITY_EXTENSION, REQUEST_ID_EXTENSION } from '../../platform/auth/gatewayIdentity';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, type UpstreamSubscription } from './upstream';
 
@@ -40,6 +41,8 @@ export interface SubscriptionServiceOptions {
   maxQueuedPerSubscriber?: number;
   /** How often a shared upstream subscription's identity token is signed again. Default 30 000 ms. */
   identityRefreshMs?: number;
+  /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
+  viewerDependent?: readonly string[];
 }
 
 /** The result a subscription ends with when its source is gone: retryable. */
@@ -74,11 +77,11 @@ interface Topic {
  * subscribers sharing it. When the last subscriber leaves, the upstream
  * subscription is cancelled.
  *
- * Sharing is keyed on the viewer too: a result may hold viewer-dependent
- * fields anywhere in the graph (an email shown only to its owner, a
- * customer's orders), and the gateway cannot know which fields those are, so
- * only identical subscriptions of the same viewer — or of anonymous callers —
- * share. Never across viewers.
+ * Which subscriptions share: one that selects nothing viewer-dependent
+ * (`viewerDependent`: e.g. `reviewAdded { body author { name } }`) is the same
+ * for everyone, so identical ones share whoever asks, resolved as an
+ * anonymous caller; one that does (`orderStatusChanged`, `author { email }`)
+ * shares only with identical subscriptions of the same viewer.
  */
 export class SubscriptionService {
   private readonly planner: SubscriptionPlanner;
@@ -88,6 +91,7 @@ export class SubscriptionService {
   private readonly logger: Logger;
   private readonly maxQueued: number;
   private readonly identityRefreshMs: number;
+  private readonly viewerDependent: ReadonlySet<string>;
   private closed = false;
 
   constructor(private readonly options: SubscriptionServiceOptions) {
@@ -97,6 +101,7 @@ export class SubscriptionService {
     this.logger = options.logger;
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
     this.identityRefreshMs = options.identityRefreshMs ?? 30_000;
+    this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
   }
 
   /** Upstream subscriptions open now (one per shared topic). */
@@ -146,10 +151,13 @@ export class SubscriptionService {
     const badVariables = validateVariables(plan, variables);
     if (badVariables.length) return { errors: badVariables };
 
+    // A viewer-independent subscription is resolved as nobody in particular, and shared by everyone.
+    const perViewer = selectsViewerDependent(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
+    const resolvingViewer = perViewer ? subscriber.viewer : null;
     const key = createHash('sha256')
-      .update(JSON.stringify([print(document), request.operationName ?? null, variables, subscriber.viewer?.userId ?? null, subscriber.viewer?.role ?? null]))
+      .update(JSON.stringify([print(document), request.operationName ?? null, variables, resolvingViewer?.userId ?? null, resolvingViewer?.role ?? null]))
       .digest('hex');
-    const topic = this.topics.get(key) ?? (await this.openTopic(key, plan, variables, subscriber));
+    const topic = this.topics.get(key) ?? (await this.openTopic(key, plan, variables, { ...subscriber, viewer: resolvingViewer }));
     return { stream: this.listen(topic, subscriber) };
   }
 

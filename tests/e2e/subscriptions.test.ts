@@ -89,10 +89,11 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     expect(received.findIndex(([id, status]) => id === b && status === 'PENDING')).toBeLessThan(received.findIndex(([id, status]) => id === b && status === 'CONFIRMED'));
   });
 
-  it('shares one upstream subscription between identical anonymous subscriptions', async () => {
+  it('shares one upstream subscription between identical viewer-independent subscriptions, whoever asks', async () => {
     const product = SEED_PRODUCTS[12]!;
     const query = `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
-    const subscribers = [wsSubscribe(wsClient(t.url), query, { p: product.id }), wsSubscribe(wsClient(t.url), query, { p: product.id }), multipartSubscribe(t.url, query, { p: product.id })];
+    // Anonymous, Alice and Bob: nothing in the selection depends on the viewer, so one resolution serves all.
+    const subscribers = [wsSubscribe(wsClient(t.url), query, { p: product.id }), wsSubscribe(wsClient(t.url, alice), query, { p: product.id }), multipartSubscribe(t.url, query, { p: product.id }, bob)];
     await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 3 && liveWatchCount() === 1, 'three subscribers on one live watch');
     expect(t.stack.gateway.subscriptions.upstreamCount).toBe(1);
     const carol = await t.queryOk(`mutation { signUp(input: { email: "sub.carol@example.com", name: "Carol", password: "carol-password" }) { token } }`);
@@ -129,5 +130,21 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     // A subscription over plain HTTP without the multipart Accept header is refused, not hung.
     const plain = await t.query(ORDER_STATUS, {}, alice);
     expect(plain.status).toBe(406);
+  });
+
+  it('keeps viewer-dependent subscriptions apart, one per viewer', async () => {
+    const product = SEED_PRODUCTS[13]!;
+    // `email` is shown only to its owner: each viewer gets a resolution of their own.
+    const query = `subscription($p: ID!) { reviewAdded(productId: $p) { review { author { name email } } } }`;
+    const subscribers = [wsSubscribe(wsClient(t.url, alice), query, { p: product.id }), wsSubscribe(wsClient(t.url, bob), query, { p: product.id })];
+    await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 2 && liveWatchCount() === 2, 'two subscribers on two live watches');
+    expect(t.stack.gateway.subscriptions.upstreamCount).toBe(2);
+    await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: product.id, rating: 4, body: 'Mine.' } }, alice);
+    const [forAlice] = await subscribers[0]!.waitFor(1);
+    const [forBob] = await subscribers[1]!.waitFor(1);
+    expect(forAlice.data.reviewAdded.review.author).toEqual({ name: 'Alice Customer', email: 'alice@example.com' });
+    expect(forBob.data.reviewAdded.review.author).toEqual({ name: 'Alice Customer', email: null });
+    await Promise.all(subscribers.map((s) => s.close()));
+    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0, 'released');
   });
 });

@@ -1,0 +1,48 @@
+import { TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+
+/**
+ * The parts of this supergraph whose value depends on who asks: types whose
+ * every field does (`Order`: only its customer or an ADMIN may see it) and
+ * single fields (`User.email`). Another supergraph passes its own list to the
+ * gateway. A missing entry can only make a subscriber see less (shared
+ * subscriptions are resolved as an anonymous caller), never another viewer's data.
+ */
+export const DEFAULT_VIEWER_DEPENDENT = [
+  'Order',
+  'OrderLine',
+  'OrderConnection',
+  'OrderStatusChange',
+  'User.email',
+  'User.orders',
+  'Query.me',
+  'Query.user',
+  'Query.order',
+  'Subscription.orderStatusChanged',
+] as const;
+
+/**
+ * True when the operation selects anything in `dependent` (type names, or
+ * `Type.field` coordinates), judged field by field against `schema`. Such a
+ * subscription is resolved for its viewer alone; any other is the same for
+ * everyone, so identical ones share one upstream subscription and one
+ * resolution, made as an anonymous caller.
+ */
+export function selectsViewerDependent(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let found = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        if (!parent) return;
+        const returned = field ? getNamedType(field.type).name : undefined;
+        if (dependent.has(parent.name) || dependent.has(`${parent.name}.${node.name.value}`) || (returned !== undefined && dependent.has(returned))) {
+          found = true;
+        }
+      },
+    }),
+  );
+  return found;
+}
