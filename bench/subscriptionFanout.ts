@@ -65,14 +65,20 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
     let received = 0;
     let allReceived: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (allReceived = resolve));
-    const subscribed: Array<Promise<void>> = [];
+    let subscribed: Array<Promise<void>> = [];
     for (let i = 0; i < subscribers; i += 1) {
+      // Connect in batches: thousands of handshakes at once would outrun the server's 3 s connection_init wait.
+      if (subscribed.length === 100) {
+        await Promise.all(subscribed);
+        subscribed = [];
+      }
       const token = shared ? undefined : await tokenFor(newId());
       const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
       clients.push(client);
       subscribed.push(
-        new Promise<void>((resolve) => {
+        new Promise<void>((resolve, reject) => {
           client.on('connected', () => resolve());
+          client.on('closed', (event) => reject(new Error(`subscriber ${i} closed before connecting: ${(event as { code?: number }).code}`)));
           client.subscribe({ query, variables: { p: product.id } }, {
             next: () => {
               received += 1;

@@ -7,6 +7,7 @@ import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { testEventBusKind } from '../support/testEventBus';
 import { eventually } from '../support/eventually';
+import { resultCollector } from '../support/subscriptionClients';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 import { liveWatchCount } from '../../platform/events/watchEvents';
 
@@ -40,33 +41,19 @@ interface Received {
 const open = new Set<{ unsubscribe(): void }>();
 
 function subscribe(client: ApolloClient, variables: Record<string, unknown> = {}): Received {
-  const results: any[] = [];
-  const waiters: Array<() => void> = [];
+  const collected = resultCollector();
   let settle: (error?: unknown) => void = () => undefined;
   const ended = new Promise<unknown>((resolve) => (settle = resolve));
   const subscription = client.subscribe({ query: ORDER_STATUS, variables }).subscribe({
-    next: (result) => {
-      results.push(result);
-      for (const wake of waiters.splice(0)) wake();
-    },
+    next: (result) => collected.push(result),
     error: (error) => settle(error),
     complete: () => settle(),
   });
   open.add(subscription);
   return {
-    results,
+    results: collected.results,
     ended,
-    waitFor: (count, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`Got ${results.length} of ${count} results: ${JSON.stringify(results)}`)), timeoutMs);
-        const check = () => {
-          if (results.length >= count) {
-            clearTimeout(timer);
-            resolve(results);
-          } else waiters.push(check);
-        };
-        check();
-      }),
+    waitFor: collected.waitFor,
     unsubscribe: () => {
       open.delete(subscription);
       subscription.unsubscribe();

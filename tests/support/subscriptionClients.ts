@@ -13,7 +13,8 @@ export interface TestSubscription {
   close(): Promise<void>;
 }
 
-function collector() {
+/** Results as they arrive, and a promise for when at least `count` have: shared by every test client here and in the e2e suites. */
+export function resultCollector() {
   const results: any[] = [];
   const waiters: Array<() => void> = [];
   return {
@@ -50,7 +51,7 @@ export function wsClient(httpUrl: string, token?: string): Client {
 
 /** Subscribes over graphql-ws; each `next` payload is collected. */
 export function wsSubscribe(client: Client, query: string, variables?: Record<string, unknown>): TestSubscription {
-  const c = collector();
+  const c = resultCollector();
   let settle: (error?: unknown) => void = () => undefined;
   const ended = new Promise<unknown>((resolve) => (settle = resolve));
   const unsubscribe = client.subscribe({ query, variables }, { next: (value) => c.push(value), error: (error) => settle(error), complete: () => settle() });
@@ -71,7 +72,7 @@ export function wsSubscribe(client: Client, query: string, variables?: Record<st
  * with top-level `errors` ends the subscription with them.
  */
 export function multipartSubscribe(httpUrl: string, query: string, variables?: Record<string, unknown>, token?: string): TestSubscription & { heartbeats: () => number; status: Promise<number> } {
-  const c = collector();
+  const c = resultCollector();
   const abort = new AbortController();
   let heartbeats = 0;
   let settle: (error?: unknown) => void = () => undefined;
