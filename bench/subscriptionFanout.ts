@@ -14,7 +14,7 @@ export interface FanoutResult {
   shared: boolean;
   /** From the mutation's response until the last subscriber had the event. */
   lastDeliveryMs: number;
-  /** Growth of the gateway process's resident memory per subscriber. */
+  /** Growth of the stack process's resident memory per subscriber, between 10% and 100% of them. */
   rssPerSubscriberKiB: number;
 }
 
@@ -59,18 +59,28 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
     const key = await loadOrCreateSigningKey({ dataDir });
     const tokenFor = (userId: string) =>
       new SignJWT({ role: 'CUSTOMER' }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).setSubject(userId).setIssuer('commerce-accounts').setAudience('commerce-api').setExpirationTime('1h').sign(key.privateKey);
-    const product = SEED_PRODUCTS[3]!;
-    const query = `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
-    const baseline = rssKiB(child.pid!);
+    // Index 4 mod 5: no seeded reviews, so the reviewer's review is not a duplicate.
+    const product = SEED_PRODUCTS[4]!;
+    // Per viewer: `email` is viewer-dependent, so each signed-in subscriber gets its own upstream subscription and resolution.
+    const query = shared
+      ? `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`
+      : `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name email } product { name } } } }`;
+    // Memory is the slope between 10% and 100% of the subscribers, which leaves start-up allocations out.
+    const tenth = Math.ceil(subscribers / 10);
+    let baseline = 0;
     let received = 0;
     let allReceived: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (allReceived = resolve));
     let subscribed: Array<Promise<void>> = [];
     for (let i = 0; i < subscribers; i += 1) {
       // Connect in batches: thousands of handshakes at once would outrun the server's 3 s connection_init wait.
-      if (subscribed.length === 100) {
+      if (subscribed.length === 100 || i === tenth) {
         await Promise.all(subscribed);
         subscribed = [];
+      }
+      if (i === tenth) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        baseline = rssKiB(child.pid!);
       }
       const token = shared ? undefined : await tokenFor(newId());
       const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
@@ -106,9 +116,10 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
       headers: { 'content-type': 'application/json', authorization: `Bearer ${reviewer}` },
       body: JSON.stringify({ query: 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } } }', variables: { i: { productId: product.id, rating: 5, body: 'Fan-out.' } } }),
     });
-    await response.json();
+    const added = (await response.json()) as { errors?: unknown };
+    if (added.errors) throw new Error(`addReview failed: ${JSON.stringify(added.errors)}`);
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${received} of ${subscribers} received`)), 60_000))]);
-    return { subscribers, shared, lastDeliveryMs: performance.now() - started, rssPerSubscriberKiB: (loaded - baseline) / subscribers };
+    return { subscribers, shared, lastDeliveryMs: performance.now() - started, rssPerSubscriberKiB: (loaded - baseline) / (subscribers - tenth) };
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
     child.kill('SIGTERM');
