@@ -45,46 +45,21 @@ export class InMemoryEventBus implements EventBus {
     this.active.add(key);
     if (options.from) this.positions.set(key, Math.max(0, options.from.sequence - 1));
     const types = options.types ? new Set(options.types) : null;
-    let running = true;
-    let wake: () => void = () => undefined;
-
-    const loop = (async () => {
-      while (running) {
-        const stream = this.streamOf(options.domain);
-        const position = this.positions.get(key) ?? 0;
-        const event = stream[position];
-        if (!event) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            this.waiting.add(resolve);
-          });
-          this.waiting.delete(wake);
-          continue;
+    return this.follow(
+      options.domain,
+      { next: () => this.positions.get(key) ?? 0, advance: (position) => this.positions.set(key, position) },
+      async (event) => {
+        if (types && !types.has(event.type)) return true;
+        try {
+          await handler(structuredClone(event));
+          return true;
+        } catch {
+          // Not acknowledged: the same event again after a pause, nothing after it first.
+          return false;
         }
-        if (!types || types.has(event.type)) {
-          try {
-            await handler(structuredClone(event));
-          } catch {
-            // Not acknowledged: the same event again after a pause, nothing after it first.
-            await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
-            continue;
-          }
-        }
-        this.positions.set(key, position + 1);
-      }
-    })();
-
-    const subscription: EventSubscription = {
-      stop: async () => {
-        running = false;
-        wake();
-        await loop;
-        this.subscriptions.delete(subscription);
-        this.active.delete(key);
       },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+      () => this.active.delete(key),
+    );
   }
 
   async watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription> {
@@ -92,11 +67,39 @@ export class InMemoryEventBus implements EventBus {
     const types = options.types ? new Set(options.types) : null;
     // Positions are 0-based indexes; sequences are 1-based, so `after` is the index to read next.
     let position = options.after ?? this.streamOf(options.domain).length;
+    return this.follow(
+      options.domain,
+      { next: () => position, advance: (next) => (position = next) },
+      async (event) => {
+        if (types && !types.has(event.type)) return true;
+        try {
+          await handler(structuredClone(event));
+        } catch {
+          // A watcher's failure is its own: the stream goes on.
+        }
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Reads `domain` from `cursor.next()` on, waiting for new events at the end;
+   * `deliver` returns false to have the same event again after a pause. Both
+   * durable consumers and watchers run on it; they differ in where the
+   * position lives and in what a failure means.
+   */
+  private follow(
+    domain: string,
+    cursor: { next(): number; advance(position: number): void },
+    deliver: (event: DeliveredEvent) => Promise<boolean>,
+    onStop?: () => void,
+  ): EventSubscription {
     let running = true;
     let wake: () => void = () => undefined;
     const loop = (async () => {
       while (running) {
-        const event = this.streamOf(options.domain)[position];
+        const position = cursor.next();
+        const event = this.streamOf(domain)[position];
         if (!event) {
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -105,13 +108,8 @@ export class InMemoryEventBus implements EventBus {
           this.waiting.delete(wake);
           continue;
         }
-        position += 1;
-        if (types && !types.has(event.type)) continue;
-        try {
-          await handler(structuredClone(event));
-        } catch {
-          // A watcher's failure is its own: the stream goes on.
-        }
+        if (await deliver(event)) cursor.advance(position + 1);
+        else await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
       }
     })();
     const subscription: EventSubscription = {
@@ -120,6 +118,7 @@ export class InMemoryEventBus implements EventBus {
         wake();
         await loop;
         this.subscriptions.delete(subscription);
+        onStop?.();
       },
     };
     this.subscriptions.add(subscription);

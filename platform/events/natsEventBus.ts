@@ -8,6 +8,7 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type NatsConnection,
 } from 'nats';
 import type { DeliveredEvent, DomainEvent } from './event';
@@ -98,39 +99,21 @@ export class NatsEventBus implements EventBus {
     const types = options.types?.length ? new Set(options.types) : null;
     const consumer = await this.client.consumers.get(stream, durable);
     const messages: ConsumerMessages = await consumer.consume({ max_messages: 1 });
-    const loop = (async () => {
-      for await (const message of messages) {
-        let event: DomainEvent;
+    return this.follow(messages, types, {
+      deliver: async (event, message) => {
         try {
-          event = JSON.parse(message.string()) as DomainEvent;
-        } catch {
-          // Not an event of ours: acknowledge it so it cannot block the consumer forever.
-          message.term();
-          continue;
-        }
-        if (types && !types.has(event.type)) {
-          message.ack();
-          continue;
-        }
-        try {
-          await handler({ ...event, sequence: message.seq });
+          await handler(event);
         } catch {
           message.nak(this.options.retryDelayMs);
-          continue;
+          return;
         }
         // A lost acknowledgement means one more delivery, which the consumer's inbox absorbs.
         message.ack();
-      }
-    })();
-    const subscription: EventSubscription = {
-      stop: async () => {
-        messages.stop();
-        await loop.catch(() => undefined);
-        this.subscriptions.delete(subscription);
       },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+      // Not an event of ours: ended, so it cannot block the consumer forever.
+      unreadable: (message) => message.term(),
+      filtered: (message) => message.ack(),
+    });
   }
 
   async watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription> {
@@ -145,20 +128,38 @@ export class NatsEventBus implements EventBus {
         : { deliver_policy: DeliverPolicy.New }),
     });
     const messages: ConsumerMessages = await consumer.consume();
+    return this.follow(messages, types, {
+      deliver: async (event) => {
+        try {
+          await handler(event);
+        } catch {
+          // A watcher's failure is its own: the stream goes on.
+        }
+      },
+    });
+  }
+
+  /**
+   * Reads `messages` in order, parsing each into an event with its stream
+   * sequence and skipping types not in `types`; durable consumers and
+   * watchers differ only in what they do with the message in each case.
+   */
+  private follow(
+    messages: ConsumerMessages,
+    types: ReadonlySet<string> | null,
+    on: { deliver(event: DeliveredEvent, message: JsMsg): Promise<void>; unreadable?(message: JsMsg): void; filtered?(message: JsMsg): void },
+  ): EventSubscription {
     const loop = (async () => {
       for await (const message of messages) {
         let event: DomainEvent;
         try {
           event = JSON.parse(message.string()) as DomainEvent;
         } catch {
+          on.unreadable?.(message);
           continue;
         }
-        if (types && !types.has(event.type)) continue;
-        try {
-          await handler({ ...event, sequence: message.seq });
-        } catch {
-          // A watcher's failure is its own: the stream goes on.
-        }
+        if (types && !types.has(event.type)) on.filtered?.(message);
+        else await on.deliver({ ...event, sequence: message.seq }, message);
       }
     })();
     const subscription: EventSubscription = {
