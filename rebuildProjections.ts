@@ -1,5 +1,7 @@
 import { readCommonConfig } from './platform/config';
-import { openStorage } from './platform/storage/openStorage';
+import { createLogger } from './platform/logger';
+import { runMain } from './platform/process/runMain';
+import { openConfiguredStorage } from './platform/process/openDependencies';
 import type { ConnectionPool } from './platform/storage/database';
 import { systemClock } from './platform/clock';
 import { Outbox } from './platform/events/outbox';
@@ -34,12 +36,12 @@ export async function rebuildProjections(storage: ConnectionPool, names: readonl
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const names = args.includes('--all') ? [...PROJECTIONS.keys()] : args;
-  if (!names.length) {
+  if (!names.length || names.some((name) => !PROJECTIONS.has(name))) {
     console.error(`Usage: npm run projections:rebuild -- <name>… | --all\nProjections: ${[...PROJECTIONS.keys()].join(', ')}`);
     process.exit(2);
   }
   const config = readCommonConfig(process.env);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openConfiguredStorage(config, createLogger('projections', config.logLevel));
   try {
     for (const { name, applied } of await rebuildProjections(storage, names)) console.log(`rebuilt ${name} from ${applied} events`);
   } finally {
@@ -47,9 +49,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('projections', main);

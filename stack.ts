@@ -8,6 +8,8 @@ import type { SubgraphDefinition, RunningSubgraph } from './platform/subgraph';
 import type { EventBus } from './platform/events/eventBus';
 import { Outbox } from './platform/events/outbox';
 import { startGateway, type RunningGateway } from './gateway/server';
+import type { GatewaySettings } from './gateway/gatewayConfig';
+import { loadSupergraph } from './gateway/supergraph';
 import { createAuthenticator } from './gateway/auth/authenticate';
 import { accountsSubgraph } from './subgraphs/accounts/subgraph';
 import { loadOrCreateSigningKey } from './subgraphs/accounts/signingKey';
@@ -44,13 +46,15 @@ export interface StackOptions {
   logLevel: string;
   /** Shared by the gateway and the subgraphs to sign and verify caller identities. */
   identitySecret: Uint8Array;
-  jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyPem?: string };
+  jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyPem?: string | undefined };
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: `schema/supergraph.graphql`. */
   supergraphPath?: string;
   /** Default: `!production`. */
   introspection?: boolean;
+  /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`); they win over `introspection`. */
+  gateway?: GatewaySettings;
 }
 
 export interface RunningStack {
@@ -105,12 +109,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const jwksUrl = new URL('/.well-known/jwks.json', accounts.url).toString();
     const gateway = await startGateway({
-      supergraphPath: options.supergraphPath ?? path.resolve(__dirname, 'schema/supergraph.graphql'),
+      supergraph: loadSupergraph(options.supergraphPath ?? path.resolve(__dirname, 'schema/supergraph.graphql')),
       subgraphUrls: { accounts: accounts.url, products: products.url, inventory: inventory.url, orders: orders.url, reviews: reviews.url },
       port: options.ports.gateway,
       host: options.host,
       production: options.production,
       introspection: options.introspection,
+      ...options.gateway,
       authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience }),
       identitySecret: options.identitySecret,
       logger: createLogger('gateway', options.logLevel),

@@ -1,49 +1,51 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { readCommonConfig, readPort, readBoolean, readPositiveInt, IDENTITY_SECRET_FILE } from '../platform/config';
+import { ConfigError, readCommonConfig, readPort, readUrl, IDENTITY_SECRET_FILE } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { loadOrCreateSecret } from '../platform/secrets';
-import { onShutdownSignal } from '../platform/shutdown';
-import { createAuthenticator } from './auth/authenticate';
-import { startGateway } from './server';
-import { loadSupergraph } from './supergraph';
+import { onShutdownSignal } from '../platform/process/shutdown';
+import { runMain } from '../platform/process/runMain';
+import { readGatewaySettings } from './gatewayConfig';
 
 /** The supergraph file shipped beside the gateway (`schema/supergraph.graphql`, copied into `dist/` by the build). */
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '../schema/supergraph.graphql');
 
-// Composition root of the gateway run as its own process.
-async function main(): Promise<void> {
-  const env = process.env;
-  const common = readCommonConfig(env);
-  const logger = createLogger('gateway', common.logLevel);
-  const supergraphPath = path.resolve(env.SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH);
-  // `<NAME>_URL` (e.g. PRODUCTS_URL) moves a subgraph away from its composed routing URL.
-  const subgraphUrls: Record<string, string> = {};
-  for (const name of Object.keys(loadSupergraph(supergraphPath).subgraphUrls)) {
-    const override = env[`${name.toUpperCase()}_URL`];
-    if (override) subgraphUrls[name] = override;
-  }
-  const gateway = await startGateway({
-    supergraphPath,
-    subgraphUrls,
-    port: readPort(env, 'PORT', 4000),
-    host: common.host,
-    production: common.production,
-    introspection: readBoolean(env, 'INTROSPECTION', !common.production),
-    maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', 1024 * 1024),
-    authenticate: createAuthenticator({
-      jwksUrl: env.JWKS_URL || 'http://127.0.0.1:4001/.well-known/jwks.json',
-      issuer: env.JWT_ISSUER || undefined,
-      audience: env.JWT_AUDIENCE || undefined,
-    }),
-    identitySecret: loadOrCreateSecret(common.identitySecret, common.dataDir, IDENTITY_SECRET_FILE),
-    logger,
-  });
-  onShutdownSignal(logger, () => gateway.close());
-}
+const HTTP = ['http:', 'https:'];
 
+// Composition root of the gateway run as its own process.
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
+  runMain('gateway', async () => {
+    const env = process.env;
+    // Every setting is read and checked before anything is opened.
+    const common = readCommonConfig(env);
+    const settings = readGatewaySettings(env, common);
+    const port = readPort(env, 'PORT', 4000);
+    const supergraphPath = path.resolve(env.SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH);
+    if (!fs.existsSync(supergraphPath)) throw new ConfigError('SUPERGRAPH_PATH', supergraphPath, 'the path of a composed supergraph file (npm run compose writes one)');
+    const jwksUrl = readUrl(env, 'JWKS_URL', HTTP, 'http://127.0.0.1:4001/.well-known/jwks.json');
+    // Loaded only now, so a bad setting is reported before seconds go into loading Apollo.
+    const { loadSupergraph } = require('./supergraph') as typeof import('./supergraph');
+    const { startGateway } = require('./server') as typeof import('./server');
+    const { createAuthenticator } = require('./auth/authenticate') as typeof import('./auth/authenticate');
+    const supergraph = loadSupergraph(supergraphPath);
+    // `<NAME>_URL` (e.g. PRODUCTS_URL) moves a subgraph away from its composed routing URL.
+    const subgraphUrls: Record<string, string> = {};
+    for (const name of Object.keys(supergraph.subgraphUrls)) {
+      const override = readUrl(env, `${name.toUpperCase()}_URL`, HTTP);
+      if (override) subgraphUrls[name] = override;
+    }
+    const logger = createLogger('gateway', common.logLevel);
+    const gateway = await startGateway({
+      supergraph,
+      subgraphUrls,
+      port,
+      host: common.host,
+      production: common.production,
+      ...settings,
+      authenticate: createAuthenticator({ jwksUrl, issuer: env.JWT_ISSUER || undefined, audience: env.JWT_AUDIENCE || undefined }),
+      identitySecret: loadOrCreateSecret(common.identitySecret, common.dataDir, IDENTITY_SECRET_FILE),
+      logger,
+    });
+    onShutdownSignal(logger, () => gateway.close());
   });
 }

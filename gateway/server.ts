@@ -5,11 +5,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { formatGraphQLError, ErrorCode } from '../platform/errors';
 import { signGatewayIdentity } from '../platform/auth/gatewayIdentity';
 import { GraphQLError, parse } from 'graphql';
 import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../platform/http/graphqlHttp';
+import { gracefulClose } from '../platform/http/gracefulClose';
 import { SubscriptionService, type SubscriptionRequest } from './subscriptions/subscriptionService';
 import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
 import { acceptsMultipartSubscriptions, serveMultipartSubscription } from './subscriptions/multipartTransport';
@@ -17,13 +17,14 @@ import type { Logger } from '../platform/logger';
 import type { GatewayContext } from './context';
 import { AuthenticationFailed, type Authenticate } from './auth/authenticate';
 import { SubgraphDataSource } from './subgraphDataSource';
-import { loadSupergraph } from './supergraph';
+import type { LoadedSupergraph } from './supergraph';
+import { corsPolicy, type CorsOptions } from './http/cors';
 import { probeSubgraphs } from './readiness';
-import { requestLoggingPlugin } from './plugins/requestLogging';
+import { accessLog } from './plugins/requestLogging';
 
 export interface GatewayOptions {
-  /** Path of the composed supergraph SDL file. */
-  supergraphPath: string;
+  /** The composed supergraph, read once by the composition root. */
+  supergraph: LoadedSupergraph;
   /** Routing URLs that replace the supergraph's, by subgraph name. Default: none. */
   subgraphUrls?: Record<string, string>;
   /** Port for `/graphql`, `/health` and `/ready`; 0 picks a free one. */
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   maxMessageBytes?: number;
   /** Most subscriptions one graphql-ws connection may hold. Default 100. */
   maxSubscriptionsPerConnection?: number;
+  /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
+  cors?: CorsOptions;
 }
 
 export interface RunningGateway {
@@ -65,7 +68,9 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
-  const supergraph = loadSupergraph(options.supergraphPath);
+  const { supergraph } = options;
+  const access = accessLog({ logger });
+  const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
   const subgraphUrls = { ...supergraph.subgraphUrls };
   for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) {
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
@@ -87,9 +92,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       else res.destroy();
     });
   });
+  const graceful = gracefulClose(httpServer);
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // The composition root owns shutdown: Apollo's own handlers would re-raise the signal and cut it short (exit 143).
+    stopOnTerminationSignals: false,
     introspection: options.introspection ?? !options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: (formatted, error) => {
@@ -98,9 +106,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return shaped;
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      requestLoggingPlugin({ logger }),
+      access.plugin,
     ],
   });
   await apollo.start();
@@ -120,6 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     httpServer,
     service: () => subscriptions,
     authenticate: options.authenticate,
+    allowsOrigin: cors.allows,
+    accessLog: access,
     logger,
     production: options.production,
     maxPayloadBytes: options.maxMessageBytes,
@@ -138,11 +147,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    const record = access.http(res, { requestId, userId: null });
+    if (cors.handle(req, res)) {
+      if (res.statusCode === 403) record.errorCodes = [ErrorCode.FORBIDDEN];
+      return;
+    }
     let viewer;
     try {
       viewer = await options.authenticate(req.headers);
+      record.userId = viewer?.userId ?? null;
     } catch (error) {
       if (!(error instanceof AuthenticationFailed)) throw error;
+      record.errorCodes = [error.reason === 'unavailable' ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.UNAUTHENTICATED];
       if (error.reason === 'unavailable') return sendRequestError(res, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message);
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
       return sendRequestError(res, 401, ErrorCode.UNAUTHENTICATED, error.message);
@@ -151,13 +167,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!read) return;
     const subscription = subscriptionRequestOf(read.body);
     if (subscription) {
+      record.transport = 'multipart';
+      record.operation = 'subscription';
+      record.operationName = subscription.operationName ?? null;
       if (!acceptsMultipartSubscriptions(req)) {
         return sendRequestError(res, 406, 'BAD_REQUEST', 'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.');
       }
       return serveMultipartSubscription(req, res, subscriptions, subscription, { viewer, expiresAt: viewer?.expiresAt, requestId }, { formatError: formatSubscriptionError });
     }
     const identityToken = viewer ? await signGatewayIdentity(viewer, options.identitySecret) : undefined;
-    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken }), options.maxBodyBytes, read);
+    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken, access: record }), options.maxBodyBytes, read);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -177,10 +196,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     close: () =>
       (closing ??= (async () => {
         loaded = false;
-        // Subscribers get a retryable error and their sockets close with 1001; then the
-        // drain plugin closes the HTTP server and waits for requests in flight.
+        // Subscribers get a retryable error and their sockets close with 1001; then the HTTP
+        // server stops accepting, lets requests in flight finish and closes their connections.
         await subscriptions.close();
         await graphqlWs.close();
+        await graceful.close();
         await apollo.stop();
       })()),
   };

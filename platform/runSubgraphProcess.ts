@@ -1,14 +1,12 @@
 import type { BaseContext } from '@apollo/server';
 import { readCommonConfig, readPort, IDENTITY_SECRET_FILE, type Env } from './config';
-import { openStorage } from './storage/openStorage';
 import type { Database } from './storage/database';
 import { systemClock, type Clock } from './clock';
 import { createLogger, type Logger } from './logger';
 import { loadOrCreateSecret } from './secrets';
-import { runSubgraph, type SubgraphDefinition } from './subgraph';
-import { onShutdownSignal } from './shutdown';
-import { Outbox } from './events/outbox';
-import { openEventBus } from './events/openEventBus';
+import type { SubgraphDefinition } from './subgraph';
+import { onShutdownSignal } from './process/shutdown';
+import type { Outbox } from './events/outbox';
 import type { EventBus } from './events/eventBus';
 
 /** What a subgraph's `main.ts` builds its definition from. */
@@ -32,15 +30,25 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   env: Env,
   name: string,
   defaultPort: number,
+  /** Builds the definition; a subgraph's `main.ts` imports its module here, after the settings are checked. */
   build: (deps: SubgraphDeps) => SubgraphDefinition<TContext> | Promise<SubgraphDefinition<TContext>>,
 ): Promise<void> {
+  // Every setting is read and checked before anything is opened.
   const config = readCommonConfig(env);
+  const port = readPort(env, 'PORT', defaultPort);
   const logger = createLogger(name, config.logLevel);
+  // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
+  const { openConfiguredEventBus, openConfiguredStorage } = require('./process/openDependencies') as typeof import('./process/openDependencies');
+  const { runSubgraph } = require('./subgraph') as typeof import('./subgraph');
+  const { Outbox } = require('./events/outbox') as typeof import('./events/outbox');
   // Without DATABASE_URL each subgraph process gets a PGlite folder of its own: PGlite is
   // single-process, so it cannot share the embedded stack's `pglite` folder or another subgraph's.
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteFolder: `pglite-${name}` });
+  const storage = await openConfiguredStorage(config, logger, `pglite-${name}`);
   const db = storage.database(name);
-  const bus = await openEventBus({ natsUrl: config.natsUrl, prefix: config.natsPrefix, name });
+  const bus = await openConfiguredEventBus(config, logger, name).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
   if (!config.natsUrl) logger.warn('NATS_URL is not set: events stay inside this process, so other subgraph processes never see them');
   const outbox = new Outbox(name, systemClock);
   const definition = await build({ db, outbox, bus, clock: systemClock, logger, dataDir: config.dataDir });
@@ -49,7 +57,7 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
     eventsDb: storage.database(`${name}:events`),
     outbox,
     bus,
-    port: readPort(env, 'PORT', defaultPort),
+    port,
     host: config.host,
     production: config.production,
     identitySecret: loadOrCreateSecret(config.identitySecret, config.dataDir, IDENTITY_SECRET_FILE),

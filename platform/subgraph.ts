@@ -15,6 +15,7 @@ import { startProjections, type Projection } from './events/projection';
 import { startConsumer, type ConsumerDefinition } from './events/consumer';
 import type { Logger } from './logger';
 import { startSubgraphServer, type RouteHandler, type RunningServer } from './subgraphServer';
+import { sendJson } from './http/graphqlHttp';
 
 /**
  * What every subgraph's resolvers receive, whatever the subgraph. A subgraph's
@@ -144,6 +145,29 @@ export async function runSubgraph<TContext extends BaseContext>(
     for (const consumer of definition.consumers ?? []) {
       consumers.push(await startConsumer({ bus, db: eventsDb, schema: definition.name, definition: consumer, logger }));
     }
+    let closed = false;
+    // GET /ready: storage answers, migrations are applied (they ran above), the relay and every consumer run.
+    const ready: RouteHandler = async (req, res) => {
+      if ((req.url ?? '/').split('?')[0] !== '/ready' || req.method !== 'GET') return false;
+      const storage = await Promise.race([
+        db.query('select 1').then(
+          () => 'up' as const,
+          () => 'down' as const,
+        ),
+        new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 2000).unref()),
+      ]);
+      const relayStatus = relay.status();
+      const isReady = !closed && storage === 'up' && relayStatus.running;
+      sendJson(res, isReady ? 200 : 503, {
+        status: isReady ? 'ready' : 'not ready',
+        subgraph: definition.name,
+        storage,
+        migrations: 'applied',
+        outboxRelay: !relayStatus.running ? 'stopped' : relayStatus.failing ? 'waiting for the event bus' : 'running',
+        consumers: closed ? 'stopped' : `${consumers.length} running`,
+      });
+      return true;
+    };
     const server = await startSubgraphServer({
       name: definition.name,
       schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
@@ -153,7 +177,7 @@ export async function runSubgraph<TContext extends BaseContext>(
       identitySecret: options.identitySecret,
       createContext: (viewer, requestId) => definition.createContext(viewer, requestId),
       logger,
-      routes: definition.routes,
+      routes: [ready, ...(definition.routes ?? [])],
     });
     let closing: Promise<void> | undefined;
     return {
@@ -162,6 +186,7 @@ export async function runSubgraph<TContext extends BaseContext>(
       catchUpProjections: () => projections.catchUp(),
       close: () =>
         (closing ??= (async () => {
+          closed = true;
           await server.close();
           await Promise.all(consumers.map((consumer) => consumer.stop()));
           await projections.stop();

@@ -10,6 +10,7 @@ import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from '
 import type { Viewer } from './auth/identity';
 import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
 import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket';
+import { gracefulClose } from './http/gracefulClose';
 import { requestIdOrNew } from './ids';
 
 /** Answers a non-GraphQL route (such as a JWKS document); returns false when it does not own the path. */
@@ -60,6 +61,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // The process's composition root owns shutdown: Apollo's own handlers would re-raise the signal (exit 143).
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !options.production,
     introspection: true,
     formatError: (formatted, error) => {
@@ -80,6 +83,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
       else res.destroy();
     });
   });
+  const graceful = gracefulClose(server);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const handler of options.routes ?? []) {
@@ -128,10 +132,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
       (closing ??= (async () => {
         // Upgraded sockets hold the HTTP server open, and their subscriptions hold watches on the bus: they go first.
         await webSocket.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await graceful.close();
         await apollo.stop();
       })()),
   };

@@ -56,7 +56,7 @@ export function createAuthenticator(options: TokenVerifierOptions): Authenticate
     } catch (error) {
       if (error instanceof AuthenticationFailed) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationFailed('invalid', 'The token has expired; log in again.');
-      if (error instanceof errors.JWKSTimeout || isFetchFailure(error)) {
+      if (isKeySetUnavailable(error)) {
         throw new AuthenticationFailed('unavailable', 'Tokens cannot be verified right now: the key set is unreachable. Retry shortly.');
       }
       if (error instanceof errors.JOSEError) throw new AuthenticationFailed('invalid', `The token is invalid (${error.code}).`);
@@ -65,6 +65,15 @@ export function createAuthenticator(options: TokenVerifierOptions): Authenticate
   };
 }
 
-function isFetchFailure(error: unknown): boolean {
-  return error instanceof TypeError && /fetch failed/i.test(error.message);
+/**
+ * True when the key set could not be had, as opposed to the token being bad:
+ * a time-out, a network failure (jose fetches with `node:http`, so a refused
+ * connection is a system error with a `code`), or an answer that is not a key
+ * set (a non-200 status, invalid JSON or JWKS).
+ */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  if (error instanceof errors.JOSEError) return /JSON Web Key Set HTTP response/.test(error.message);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return error instanceof Error && (typeof code === 'string' || /fetch failed/i.test(error.message));
 }

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { AuthenticationFailed, type Authenticate, type AuthenticatedViewer } from '../auth/authenticate';
 import { SubscriptionService } from './subscriptionService';
+import type { AccessLog } from '../plugins/requestLogging';
 
 export interface GraphqlWsTransportOptions {
   /** The gateway's HTTP server; upgrades to `path` become graphql-ws connections. */
@@ -16,6 +17,10 @@ export interface GraphqlWsTransportOptions {
   /** Resolved lazily: the service exists once the supergraph is loaded. */
   service: () => SubscriptionService | undefined;
   authenticate: Authenticate;
+  /** The CORS policy's origin check: a browser upgrade from another origin is refused with 403. */
+  allowsOrigin: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Writes one line per subscription when it ends. */
+  accessLog: AccessLog;
   logger: Logger;
   /** Largest message a client may send, in bytes. Default 64 KiB. */
   maxPayloadBytes?: number;
@@ -50,7 +55,14 @@ interface ConnectionState {
 export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTransport {
   const { logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path ?? '/graphql',
+    maxPayload: options.maxPayloadBytes ?? 64 * 1024,
+    // Browsers send Origin on every upgrade and do not apply CORS to WebSockets: the server must.
+    verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
+      options.allowsOrigin(origin || undefined, req.headers.host) ? done(true) : done(false, 403, 'Origin not allowed'),
+  });
   const states = new WeakMap<object, ConnectionState>();
   const disposable = useServer<Record<string, unknown> | undefined, { state?: ConnectionState }>(
     {
@@ -64,6 +76,8 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         } catch (error) {
           if (error instanceof AuthenticationFailed) {
             logger.debug({ reason: error.message }, 'graphql-ws connection refused');
+            // A token that cannot be checked now is not a bad token: close with 1013 (try again later), as HTTP answers 503.
+            if (error.reason === 'unavailable') ctx.extra.socket.close(1013, `${ErrorCode.SERVICE_UNAVAILABLE}: ${error.message}`.slice(0, 123));
             return false;
           }
           throw error;
@@ -89,16 +103,23 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         }
         // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
         state.active.add(id);
+        const requestId = `${state.requestId}:${id}`;
+        const logged = options.accessLog.subscription({ requestId, operationName: payload.operationName ?? null, operation: 'subscription', userId: state.viewer?.userId ?? null });
         const started = await service.start(
           { query: payload.query, operationName: payload.operationName, variables: payload.variables },
-          { viewer: state.viewer, expiresAt: state.viewer?.expiresAt, requestId: `${state.requestId}:${id}` },
+          { viewer: state.viewer, expiresAt: state.viewer?.expiresAt, requestId },
         );
         if ('errors' in started) {
           state.active.delete(id);
+          logged.record.errorCodes = started.errors.map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+          logged.end();
           return started.errors;
         }
         // graphql-ws executes what `onSubscribe` returns; the stream rides in the context to `subscribe` below.
-        const stream = tracked(started.stream, () => state.active.delete(id));
+        const stream = tracked(started.stream, () => {
+          state.active.delete(id);
+          logged.end();
+        });
         return { schema: undefined as never, document: parse(payload.query), contextValue: { stream }, variableValues: payload.variables, operationName: payload.operationName };
       },
       subscribe: (args) => (args.contextValue as { stream: AsyncIterableIterator<ExecutionResult> }).stream,

@@ -29,3 +29,5 @@ function copyTree(relative: string): number {
 
 const count = copyTree('subgraphs') + copyTree('schema') + copyTree('platform');
 console.log(`copied ${count} asset files into dist/`);
+// Read by tools/buildIfStale.js: `npm start` skips the build while no source is newer than this.
+fs.writeFileSync(path.join(dist, '.build-stamp'), new Date().toISOString());

@@ -61,7 +61,14 @@ export class NatsEventBus implements EventBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
-    const manager = await connection.jetstreamManager();
+    let manager: JetStreamManager;
+    try {
+      manager = await connection.jetstreamManager();
+    } catch (error) {
+      // Reached a server without JetStream: do not leave the connection reconnecting forever.
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
     return new NatsEventBus(connection, manager, connection.jetstream(), {
       prefix,
       retryDelayMs: options.retryDelayMs ?? 500,

@@ -22,6 +22,8 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** Publishes every unsent row now; resolves when none is left (or rejects if the bus fails). Used by tests. */
   drain(): Promise<void>;
+  /** Whether it still runs, and whether its last attempt to publish failed (events then wait in the outbox). */
+  status(): { running: boolean; failing: boolean };
   stop(): Promise<void>;
 }
 
@@ -108,12 +110,18 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   return {
     drain: () => publishAll(),
+    status: () => ({ running, failing: failures > 0 }),
     stop: async () => {
       running = false;
       unsubscribe();
       failures = 0;
       wake();
       await loop;
+      // One last round, so the events of requests that finished while stopping leave now, not at the next start.
+      await publishAll().catch((error: unknown) => {
+        round = Promise.resolve();
+        logger.warn({ err: error, schema }, 'outbox relay stopped with events unpublished; they wait in the outbox for the next start');
+      });
       // Hand the lease over at once rather than after it expires.
       await db.query(`delete from ${schema}.outbox_lease where name = 'relay' and owner = $1`, [owner]).catch(() => undefined);
     },

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { ConnectionPool } from './database';
+import { lockDataDir } from './dataDirLock';
 
 export interface StorageOptions {
   /** A PostgreSQL connection string. When absent, an embedded PGlite database is used. */
@@ -19,10 +20,15 @@ export interface StorageOptions {
 /** Opens PostgreSQL when `databaseUrl` is set, else PGlite; both behind node-postgres' `Pool`, so the same SQL and types serve both. */
 export async function openStorage(options: StorageOptions): Promise<ConnectionPool> {
   if (options.databaseUrl) {
-    const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client's network error must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    await pool.query('select 1');
+    try {
+      await pool.query('select 1');
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
     return new ConnectionPool(pool, 'postgres');
   }
   // PGlite's CommonJS build loads its wasm through a dynamic import, so it is loaded lazily here.
@@ -34,7 +40,19 @@ export async function openStorage(options: StorageOptions): Promise<ConnectionPo
   } else if (options.dataDir) {
     const dir = path.resolve(options.dataDir, options.pgliteFolder ?? 'pglite');
     fs.mkdirSync(dir, { recursive: true });
-    pglite = await PGlite.create({ dataDir: dir });
+    // PGlite has no locking of its own: two processes on one folder would corrupt it.
+    const release = lockDataDir(dir);
+    try {
+      pglite = await PGlite.create({ dataDir: dir });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const opened = pglite;
+    return new ConnectionPool(new Pool(createPgConfig(opened)), 'pglite', async () => {
+      await opened.close();
+      release();
+    });
   } else {
     pglite = await PGlite.create();
   }

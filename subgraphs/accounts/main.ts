@@ -1,22 +1,13 @@
-import { readPositiveInt } from '../../platform/config';
+import { readJwtConfig } from '../../platform/config';
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
-import { accountsDepsFromConfig, accountsSubgraph } from './subgraph';
+import { runMain } from '../../platform/process/runMain';
 
 // Composition root of the accounts subgraph run as its own process (default port 4001).
-async function main(env: NodeJS.ProcessEnv): Promise<void> {
+runMain('accounts', async () => {
   // Read before anything starts, so a bad setting fails fast and names its variable.
-  const jwt = {
-    issuer: env.JWT_ISSUER || undefined,
-    audience: env.JWT_AUDIENCE || undefined,
-    ttlSeconds: readPositiveInt(env, 'JWT_TTL_SECONDS', 3600),
-    privateKeyPem: env.ACCOUNTS_JWT_PRIVATE_KEY || undefined,
-  };
-  await runSubgraphProcess(env, 'accounts', 4001, async ({ db, outbox, bus, clock, dataDir }) =>
-    accountsSubgraph(await accountsDepsFromConfig({ db, outbox, bus, clock, dataDir, jwt })),
-  );
-}
-
-main(process.env).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  const jwt = readJwtConfig(process.env);
+  await runSubgraphProcess(process.env, 'accounts', 4001, async ({ db, outbox, bus, clock, dataDir }) => {
+    const { accountsDepsFromConfig, accountsSubgraph } = require('./subgraph') as typeof import('./subgraph');
+    return accountsSubgraph(await accountsDepsFromConfig({ db, outbox, bus, clock, dataDir, jwt }));
+  });
 });

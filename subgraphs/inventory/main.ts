@@ -1,8 +1,5 @@
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
-import { inventorySubgraph } from './subgraph';
+import { runMain } from '../../platform/process/runMain';
 
 // Composition root of the inventory subgraph run as its own process (default port 4003).
-runSubgraphProcess(process.env, 'inventory', 4003, (deps) => inventorySubgraph(deps)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain('inventory', () => runSubgraphProcess(process.env, 'inventory', 4003, (deps) => (require('./subgraph') as typeof import('./subgraph')).inventorySubgraph(deps)));

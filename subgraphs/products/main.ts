@@ -1,8 +1,5 @@
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
-import { productsSubgraph } from './subgraph';
+import { runMain } from '../../platform/process/runMain';
 
 // Composition root of the products subgraph run as its own process (default port 4002).
-runSubgraphProcess(process.env, 'products', 4002, (deps) => productsSubgraph(deps)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain('products', () => runSubgraphProcess(process.env, 'products', 4002, (deps) => (require('./subgraph') as typeof import('./subgraph')).productsSubgraph(deps)));

@@ -1,8 +1,5 @@
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
-import { reviewsSubgraph } from './subgraph';
+import { runMain } from '../../platform/process/runMain';
 
 // Composition root of the reviews subgraph run as its own process (default port 4005).
-runSubgraphProcess(process.env, 'reviews', 4005, (deps) => reviewsSubgraph(deps)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain('reviews', () => runSubgraphProcess(process.env, 'reviews', 4005, (deps) => (require('./subgraph') as typeof import('./subgraph')).reviewsSubgraph(deps)));

@@ -22,18 +22,13 @@ export interface TestStorage {
  */
 export async function openTestStorage(): Promise<TestStorage> {
   if (testStorageKind() === 'postgres') {
-    const serverUrl = process.env.DATABASE_URL;
-    if (!serverUrl) throw new Error('TEST_STORAGE=postgres needs DATABASE_URL.');
-    const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-    await withAdmin(serverUrl, (admin) => admin.query(`create database ${name}`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const storage = await openStorage({ databaseUrl: url.toString(), poolSize: 5 });
+    const database = await createTestDatabase();
+    const storage = await openStorage({ databaseUrl: database.url, poolSize: 5 });
     return {
       storage,
       dispose: async () => {
         await storage.close();
-        await withAdmin(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+        await database.drop();
       },
     };
   }
@@ -42,6 +37,17 @@ export async function openTestStorage(): Promise<TestStorage> {
     templateFile && fs.existsSync(templateFile) ? { pgliteTemplate: new Blob([fs.readFileSync(templateFile)]) } : {},
   );
   return { storage, dispose: () => storage.close() };
+}
+
+/** A uniquely named, empty PostgreSQL database on the `DATABASE_URL` server, for a suite (or the processes it starts) alone. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error('TEST_STORAGE=postgres needs DATABASE_URL.');
+  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await withAdmin(serverUrl, (admin) => admin.query(`create database ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
 }
 
 async function withAdmin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

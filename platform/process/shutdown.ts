@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if `stop`

@@ -1,0 +1,28 @@
+import { ConfigError, readCommonConfig } from '../platform/config';
+import { readCorsOrigins, readGatewaySettings } from './gatewayConfig';
+
+describe('gateway settings', () => {
+  it('allows any localhost origin by default in development and none in production', () => {
+    expect(readCorsOrigins({}, false)).toEqual({ origins: [], allowLocalhost: true });
+    expect(readCorsOrigins({}, true)).toEqual({ origins: [], allowLocalhost: false });
+  });
+
+  it('takes exact origins or * from CORS_ORIGINS, in place of the default', () => {
+    expect(readCorsOrigins({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:8080' }, false)).toEqual({
+      origins: ['https://shop.example.com', 'http://localhost:8080'],
+      allowLocalhost: false,
+    });
+    expect(readCorsOrigins({ CORS_ORIGINS: '*' }, true)).toEqual({ origins: '*', allowLocalhost: false });
+  });
+
+  it.each(['shop.example.com', 'https://shop.example.com/', 'https://shop.example.com/app', 'ftp://files.example.com'])('refuses %s as an origin, naming CORS_ORIGINS', (value) => {
+    expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(ConfigError);
+    expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(/^CORS_ORIGINS must be/);
+  });
+
+  it('turns introspection off by default in production and reads MAX_BODY_BYTES', () => {
+    const production = readCommonConfig({ NODE_ENV: 'production' });
+    expect(readGatewaySettings({ MAX_BODY_BYTES: '2048' }, production)).toMatchObject({ introspection: false, maxBodyBytes: 2048 });
+    expect(readGatewaySettings({ INTROSPECTION: 'true' }, production).introspection).toBe(true);
+  });
+});
