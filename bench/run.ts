@@ -4,22 +4,51 @@ import path from 'node:path';
 import { measureEventLag, type LagResult } from './eventLag';
 import { measureFanout, type FanoutResult } from './subscriptionFanout';
 
+/** Marks the block of docs/events.md that `npm run bench` rewrites with the event-lag table. */
+const EVENT_LAG_START = '<!-- bench:event-lag:start -->';
+const EVENT_LAG_END = '<!-- bench:event-lag:end -->';
+
+/**
+ * Replaces what lies between `start` and `end` in `text` (the markers stay).
+ * Throws when the markers are missing or out of order, so a moved block is
+ * noticed rather than left stale.
+ */
+function replaceMarkedBlock(text: string, start: string, end: string, content: string, file: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} needs a block "${start}" … "${end}" for the event-lag table; found ${from < 0 ? 'no start marker' : 'no end marker after it'}.`);
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
 /**
  * `npm run bench`: runs every benchmark once on this machine and writes
- * docs/benchmarks.md. The machine is shared and noisy: compare numbers from
- * one run with each other, not across runs.
+ * docs/benchmarks.md, and the same event-lag figures into docs/events.md's
+ * marked block. The machine is shared and noisy: compare numbers from one
+ * run with each other, not across runs.
  */
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
+  const eventsFile = path.join(root, 'docs', 'events.md');
+  // Fail before the benchmarks run, not after, when events.md lost its markers.
+  replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, '', 'docs/events.md');
   const lag: LagResult[] = [await measureEventLag('in-memory')];
   if (process.env.NATS_URL) lag.push(await measureEventLag('nats'));
   const fanout: FanoutResult[] = [];
   for (const [subscribers, shared] of [[1000, true], [5000, true], [1000, false]] as const) fanout.push(await measureFanout(subscribers, shared));
   const ms = (n: number) => `${n.toFixed(1)} ms`;
+  const runLine = `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`;
+  // One table for both pages, so docs/events.md always shows the figures of the latest run.
+  const lagTable = [
+    '| bus | storage | samples | saga p50 | saga p95 | rating p50 | rating p95 |',
+    '|---|---|---|---|---|---|---|',
+    ...lag.map((r) => `| ${r.bus} | ${r.storage} | ${r.samples} | ${ms(r.saga.p50)} | ${ms(r.saga.p95)} | ${ms(r.rating.p50)} | ${ms(r.rating.p95)} |`),
+    '',
+    ...(process.env.NATS_URL ? [] : ['NATS was not measured: NATS_URL was not set.', '']),
+  ];
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}).`,
+    `Written by ${runLine}.`,
     'One run on a shared, noisy machine: read the numbers against each other, not as absolutes.',
     '',
     '## Event lag (eventually consistent fields)',
@@ -27,11 +56,9 @@ async function main(): Promise<void> {
     'From a mutation\'s HTTP response until a client polling the gateway every 2 ms sees the effect: `order.status` leaving `PENDING`',
     '(the order saga: orders → bus → inventory → bus → orders) and `Product.rating.count` including a new review (the rating projection).',
     '',
-    '| bus | storage | samples | saga p50 | saga p95 | rating p50 | rating p95 |',
-    '|---|---|---|---|---|---|---|',
-    ...lag.map((r) => `| ${r.bus} | ${r.storage} | ${r.samples} | ${ms(r.saga.p50)} | ${ms(r.saga.p95)} | ${ms(r.rating.p50)} | ${ms(r.rating.p95)} |`),
+    'The same table is copied into [events.md](events.md#what-is-eventually-consistent).',
     '',
-    ...(process.env.NATS_URL ? [] : ['NATS was not measured: NATS_URL was not set.', '']),
+    ...lagTable,
     '## Subscription fan-out',
     '',
     'One gateway (the `npm start` stack in a child process, PGlite, in-process bus, NODE_ENV=production); N graphql-ws clients',
@@ -51,6 +78,15 @@ async function main(): Promise<void> {
     '',
   ];
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+  const eventLagBlock = [
+    '<!-- Written by `npm run bench` (bench/run.ts) together with benchmarks.md: edit there, not here. -->',
+    `Measured by ${runLine}, the run in [benchmarks.md](benchmarks.md): from a mutation's response until a client polling the`,
+    'gateway every 2 ms sees the effect, so each figure includes up to one poll round trip. "saga" is `Order.status` leaving',
+    '`PENDING`, "rating" is `Product.rating.count` including a new review (a projection).',
+    '',
+    ...lagTable,
+  ].join('\n').trimEnd();
+  fs.writeFileSync(eventsFile, replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, eventLagBlock, 'docs/events.md'));
   console.log(lines.join('\n'));
 }
 

@@ -34,7 +34,7 @@ let passed = 0;
 let failed = 0;
 let ok = true;
 for (const run of runs) {
-  console.log(`\n=== ${run.name} ===`);
+  console.log(`\n=== ${run.name} on Node ${process.version} ===`);
   const output = path.join(os.tmpdir(), `jest-results-${process.pid}-${Date.now()}.json`);
   const result = spawnSync(process.execPath, [jest, '--json', `--outputFile=${output}`, ...extraArgs, ...run.paths], {
     stdio: 'inherit',
