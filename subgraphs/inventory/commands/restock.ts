@@ -2,11 +2,11 @@ import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
 import type { Viewer } from '../../../platform/auth/identity';
 import { requireAdmin } from '../../../platform/auth/authorize';
+import { notFound } from '../../../platform/errors';
 import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { decideRestock, evolveStock, validateRestock, type Restock, type Stock } from '../domain/stock';
 import { toStock, type StockRow } from '../stockRow';
-import { notFound } from '../../../platform/errors';
 import { isKnownProduct } from '../queries/knownProducts/isKnownProduct';
 
 /**
