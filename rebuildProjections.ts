@@ -31,8 +31,9 @@ export async function rebuildProjections(storage: ConnectionPool, names: readonl
 }
 
 // `npm run projections:rebuild -- <name>… | --all`: a composition root of its own. On PGlite, stop
-// `npm start` first (PGlite is single-process); on PostgreSQL it runs beside live instances, whose
-// projection runners wait on the checkpoint lock until the rebuild commits.
+// `npm start` first (PGlite is single-process), or rebuild through the running stack with the admin
+// mutations `rebuildOrdersReadModel` / `rebuildReviewsReadModel`; on PostgreSQL it runs beside live
+// instances, whose projection runners wait on the checkpoint lock until the rebuild commits.
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const names = args.includes('--all') ? [...PROJECTIONS.keys()] : args;

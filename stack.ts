@@ -63,7 +63,11 @@ export interface RunningStack {
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   /** Each subgraph's event log. */
   outboxes: Record<SubgraphName, Outbox>;
-  /** Publishes every unsent event and catches every projection up, repeatedly until nothing moves (tests use it). */
+  /**
+   * Publishes every unsent event, waits for every consumer to have handled
+   * every event of its types, and catches every projection up, repeatedly
+   * until nothing moves (tests use it).
+   */
   settle(): Promise<void>;
   /** Stops the gateway first, then the subgraphs; storage stays open (its owner closes it). */
   close(): Promise<void>;
@@ -79,12 +83,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     const outboxes = {} as Record<SubgraphName, Outbox>;
+    const consumers: ConsumerOf[] = [];
     const { bus } = options;
     const run = async <C extends object>(name: SubgraphName, build: (deps: { db: Database; outbox: Outbox }) => SubgraphDefinition<C>) => {
       const db = options.storage.database(name);
       const outbox = new Outbox(name, clock);
       outboxes[name] = outbox;
-      const server = await runSubgraph(build({ db, outbox }), {
+      const definition = build({ db, outbox });
+      for (const consumer of definition.consumers ?? []) consumers.push({ schema: name, consumer: consumer.name, domain: consumer.domain, types: consumer.types });
+      const server = await runSubgraph(definition, {
         db,
         eventsDb: options.storage.database(`${name}:events`),
         outbox,
@@ -126,13 +133,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphs,
       outboxes,
       settle: async () => {
-        // Each round publishes what the last one's consumers wrote; a few rounds settle a saga.
-        for (let round = 0; round < 10; round += 1) {
-          const before = await unsettledCount(options.storage, Object.keys(subgraphs));
+        // Each round publishes what the last one's consumers wrote; a few rounds settle a saga. Consumers
+        // catching up on a long stream (the seed's products) may need more: rounds go on while anything is
+        // unsettled, for at most 15 s.
+        const until = Date.now() + 15_000;
+        for (let round = 0; round < 10 || Date.now() < until; round += 1) {
+          const before = await unsettledCount(options.storage, Object.keys(subgraphs), consumers);
           await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.drainOutbox()));
           await new Promise((resolve) => setTimeout(resolve, 50));
           await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.catchUpProjections()));
-          if (before === 0 && (await unsettledCount(options.storage, Object.keys(subgraphs))) === 0) return;
+          if (before === 0 && (await unsettledCount(options.storage, Object.keys(subgraphs), consumers)) === 0) return;
         }
       },
       close: async () => {
@@ -146,13 +156,31 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
 }
 
-/** Unpublished outbox rows across the subgraphs. */
-async function unsettledCount(storage: ConnectionPool, schemas: string[]): Promise<number> {
+/** A consumer as `settle` counts its progress: the subgraph (schema) whose inbox records it, and what it reads. */
+interface ConsumerOf {
+  schema: string;
+  consumer: string;
+  domain: string;
+  types: readonly string[];
+}
+
+/**
+ * Unpublished outbox rows across the subgraphs, plus the events each consumer
+ * has not handled yet (its types in the producing domain's outbox, less its
+ * inbox rows): a consumer that keeps a read model writes no event of its own,
+ * so unpublished rows alone would not show that it still lags.
+ */
+async function unsettledCount(storage: ConnectionPool, schemas: string[], consumers: readonly ConsumerOf[]): Promise<number> {
   const db = storage.database('settle');
   let total = 0;
   for (const schema of schemas) {
     const [row] = await db.query<{ n: string }>(`select count(*) as n from ${schema}.outbox where published_at is null`);
     total += Number(row?.n ?? 0);
+  }
+  for (const { schema, consumer, domain, types } of consumers) {
+    const [produced] = await db.query<{ n: string }>(`select count(*) as n from ${domain}.outbox where type = any($1::text[])`, [types]);
+    const [handled] = await db.query<{ n: string }>(`select count(*) as n from ${schema}.inbox where consumer = $1`, [consumer]);
+    total += Math.max(0, Number(produced?.n ?? 0) - Number(handled?.n ?? 0));
   }
   return total;
 }

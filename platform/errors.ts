@@ -11,7 +11,10 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   /** An argument or input field breaks its contract; `extensions.field` names it. */
   BAD_USER_INPUT = 'BAD_USER_INPUT',
-  /** The referenced thing does not exist (or is not visible to the caller). */
+  /**
+   * The referenced thing does not exist (or is not visible to the caller);
+   * `extensions.field` names the input field that referenced it, when one did.
+   */
   NOT_FOUND = 'NOT_FOUND',
   /** The request conflicts with current state, e.g. a duplicate. */
   CONFLICT = 'CONFLICT',
@@ -41,8 +44,9 @@ export function badInput(field: string, message: string): DomainError {
   return new DomainError(ErrorCode.BAD_USER_INPUT, message, field);
 }
 
-export function notFound(message: string): DomainError {
-  return new DomainError(ErrorCode.NOT_FOUND, message);
+/** NOT_FOUND; `field` names the input that referenced the missing thing (`input.productId`), when one did. */
+export function notFound(message: string, field?: string): DomainError {
+  return new DomainError(ErrorCode.NOT_FOUND, message, field);
 }
 
 export function forbidden(message: string): DomainError {

@@ -8,6 +8,7 @@ import type { StockRestocked } from './domain/events';
 import { inventorySubgraph } from './subgraph';
 import { liveWatchCount } from '../../platform/events/watchEvents';
 import { encodeEventCursor } from '../../platform/events/eventCursor';
+import { createProducts, newKnownProduct } from '../../tests/support/productCatalog';
 
 const NOW = new Date('2026-02-01T12:00:00.000Z');
 const admin: Identity = { userId: SEED_USERS[0]!.id, role: 'ADMIN' };
@@ -23,6 +24,8 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
 
   beforeAll(async () => {
     inventory = await startSubgraphUnderTest('inventory', (db, outbox, bus) => inventorySubgraph({ db, outbox, bus, clock: { now: () => NOW } }));
+    // The test plays products: the seeded catalog's ProductCreated events, handled by inventory.catalog.
+    await createProducts(inventory);
   });
   afterAll(() => inventory?.stop());
 
@@ -100,7 +103,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   });
 
   it('given an ADMIN, when a product without a stock row is restocked, then the row is created', async () => {
-    const id = newId();
+    const id = await newKnownProduct(inventory);
     const result = await call(RESTOCK, { input: { productId: id.toUpperCase(), quantity: 7 } }, admin);
     expect(result.data.restock.product).toEqual({ id, stock: 7, inStock: true });
     expect((await restockedEvents()).filter((e) => e.aggregateId === id).map((e) => [e.aggregateVersion, e.data])).toEqual([
@@ -109,12 +112,28 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
   });
 
   it('refuses a restock past the stock ceiling with CONFLICT and leaves the stock alone', async () => {
-    const id = newId();
+    const id = await newKnownProduct(inventory);
     await inventory.db.query('insert into inventory.stock (product_id, quantity, updated_at) values ($1, $2, $3)', [id, 999_999_999, NOW]);
     const result = await call(RESTOCK, { input: { productId: id, quantity: 2 } }, admin);
     expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await call(ENTITIES, { r: [ref(id)] })).data._entities[0].stock).toBe(999_999_999);
     expect((await restockedEvents()).filter((e) => e.aggregateId === id)).toEqual([]);
+  });
+
+  it('given an ADMIN and a product id no ProductCreated named, then restock is NOT_FOUND naming input.productId and writes nothing', async () => {
+    const id = newId();
+    const count = async (sql: string) => Number((await inventory.db.query<{ n: string }>(sql))[0]!.n);
+    const stockRows = await count('select count(*) as n from inventory.stock');
+    const events = await count('select count(*) as n from inventory.outbox');
+    const result = await call(RESTOCK, { input: { productId: id, quantity: 3 } }, admin);
+    expect(result.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.productId' });
+    expect(result.errors?.[0]?.message).toContain(id);
+    expect(result.data).toBeNull();
+    expect(await count('select count(*) as n from inventory.stock')).toBe(stockRows);
+    expect(await count('select count(*) as n from inventory.outbox')).toBe(events);
+    // Once products' ProductCreated for it has been handled, the same restock succeeds.
+    await createProducts(inventory, [{ id }]);
+    expect((await call(RESTOCK, { input: { productId: id, quantity: 3 } }, admin)).data.restock.product).toEqual({ id, stock: 3, inStock: true });
   });
 
   it('seeds stock through the outbox: one StockRestocked per product in stock, at its seeded time', async () => {
@@ -167,8 +186,8 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     const changesOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => [r.data.stockChanged.reason, r.data.stockChanged.change, r.data.stockChanged.stock]);
 
     it('given an anonymous subscriber, when the product is restocked, reserved for an order and released, then each change arrives in order, and other products’ do not', async () => {
-      const product = newId();
-      const other = newId();
+      const product = await newKnownProduct(inventory);
+      const other = await newKnownProduct(inventory);
       const subscription = await inventory.subscribe(STOCK_CHANGED, { productId: product.toUpperCase() });
       expect(subscription.errors).toBeUndefined();
       await restockBy(other, 2);
@@ -195,7 +214,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     });
 
     it('given the cursor of the last change seen, when the subscriber comes back, then it gets exactly the changes it missed, then live ones', async () => {
-      const product = newId();
+      const product = await newKnownProduct(inventory);
       const first = await inventory.subscribe(STOCK_CHANGED, { productId: product });
       await restockBy(product, 1);
       const [seen] = await first.take(1);

@@ -4,6 +4,7 @@ import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
 import { reservationsConsumer } from './consumers/reservations';
+import { knownProductsConsumer } from './queries/knownProducts/knownProductsConsumer';
 import { createLoaders, type InventoryLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedInventory } from './seed';
@@ -13,7 +14,11 @@ export interface InventoryContext extends SubgraphContext {
   loaders: InventoryLoaders;
 }
 
-/** The inventory subgraph: units on hand, reservations for orders (the order saga) and shipping estimates. */
+/**
+ * The inventory subgraph: units on hand, reservations for orders (the order
+ * saga) and shipping estimates; it knows which products exist from products'
+ * events (`inventory.catalog`).
+ */
 export function inventorySubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<InventoryContext> {
   return {
     name: 'inventory',
@@ -21,6 +26,6 @@ export function inventorySubgraph(deps: { db: Database; outbox: Outbox; bus: Eve
     resolvers,
     createContext: (viewer, requestId) => ({ ...subgraphContext(deps, viewer, requestId), loaders: createLoaders(deps.db) }),
     seed: (db) => seedInventory(db, deps.outbox),
-    consumers: [reservationsConsumer({ outbox: deps.outbox, clock: deps.clock })],
+    consumers: [reservationsConsumer({ outbox: deps.outbox, clock: deps.clock }), knownProductsConsumer],
   };
 }

@@ -4,3 +4,12 @@ import { unitsSoldProjection } from './queries/unitsSold/unitsSoldProjection';
 
 /** The read models orders keeps from its own event log; the subgraph runs them and the rebuild command takes them by name. */
 export const ordersProjections: Projection[] = [orderHistoryProjection, unitsSoldProjection];
+
+/** A value of the GraphQL enum `OrdersReadModel`. */
+export type OrdersReadModel = 'ORDER_HISTORY' | 'UNITS_SOLD';
+
+/** Each `OrdersReadModel` and the projection that keeps it (`rebuildOrdersReadModel`). */
+export const ordersReadModels: Readonly<Record<OrdersReadModel, Projection>> = {
+  ORDER_HISTORY: orderHistoryProjection,
+  UNITS_SOLD: unitsSoldProjection,
+};

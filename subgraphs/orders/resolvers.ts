@@ -10,6 +10,8 @@ import { customerOrders } from './queries/orderHistory/customerOrders';
 import { unitsSold } from './queries/unitsSold/unitsSold';
 import { placeOrder } from './commands/placeOrder';
 import { cancelOrder } from './commands/cancelOrder';
+import { rebuildOrdersReadModel } from './commands/rebuildOrdersReadModel';
+import type { OrdersReadModel } from './projections';
 import { subscribeToOrderStatusChanges, type OrderStatusChange, type OrderStatusChangedArgs } from './subscriptions/orderStatusChanged';
 
 /** A mutation's events are caused by the request itself. */
@@ -33,6 +35,8 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     cancelOrder: async (_: unknown, args: { input: { orderId: string } }, ctx: OrdersContext) => ({
       order: await cancelOrder(ctx, ctx.viewer, args.input, causeOf(ctx)),
     }),
+    rebuildOrdersReadModel: (_: unknown, args: { input: { name: OrdersReadModel } }, ctx: OrdersContext) =>
+      rebuildOrdersReadModel(ctx, ctx.viewer, args.input),
   },
   Subscription: {
     orderStatusChanged: {

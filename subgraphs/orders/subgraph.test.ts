@@ -77,7 +77,11 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       type: 'ProductCreated',
       data: { sku: `T-${id.slice(0, 8)}`, name: 'Test product', description: 'A product of the test.', price, weightGrams: 100, category: 'test' },
     });
-    if (stock > 0) expect((await inventory.run(RESTOCK, { input: { productId: id, quantity: stock } }, admin)).errors).toBeUndefined();
+    if (stock > 0) {
+      // Inventory knows the product only once its own consumer (inventory.catalog) has handled the ProductCreated.
+      await eventually(async () => (await count(`select count(*) as n from inventory.known_products where product_id = '${id}'`)) === 1, 'inventory to know the new product');
+      expect((await inventory.run(RESTOCK, { input: { productId: id, quantity: stock } }, admin)).errors).toBeUndefined();
+    }
     return id;
   };
   const count = async (sql: string) => Number((await orders.db.query<{ n: string }>(sql))[0]!.n);
@@ -292,11 +296,21 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       ['a quantity of 0', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 0 }], 'input.lines.0.quantity'],
       ['a malformed id', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: 'nope', quantity: 1 }], 'input.lines.1.productId'],
       ['a repeated product', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: SEED_PRODUCTS[0]!.id, quantity: 1 }], 'input.lines.1.productId'],
-      ['an unknown product', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], 'input.lines.1.productId'],
     ])('given %s, then it is BAD_USER_INPUT naming %s', async (_, lines, field) => {
       const result = await ask(PLACE, { input: { lines } }, alice);
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
       expect(result.data).toBeNull();
+    });
+
+    it('given a product its price read model does not know, then it is NOT_FOUND naming that line and records nothing', async () => {
+      const ordersBefore = await count('select count(*) as n from orders.orders');
+      const eventsBefore = await count('select count(*) as n from orders.outbox');
+      const lines = [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }];
+      const result = await ask(PLACE, { input: { lines } }, alice);
+      expect(result.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.lines.1.productId' });
+      expect(result.data).toBeNull();
+      expect(await count('select count(*) as n from orders.orders')).toBe(ordersBefore);
+      expect(await count('select count(*) as n from orders.outbox')).toBe(eventsBefore);
     });
 
     it('given an anonymous caller, then it is UNAUTHENTICATED', async () => {
@@ -515,7 +529,7 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it('given a product whose ProductCreated has not arrived, then it is unknown until it does', async () => {
       const id = newId();
       const before = await ask(PLACE, { input: { lines: [{ productId: id, quantity: 1 }] } }, alice);
-      expect(before.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines.0.productId' });
+      expect(before.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.lines.0.productId' });
       await publishProductEvent(id, 1, {
         type: 'ProductCreated',
         data: { sku: 'LATE-1', name: 'Late', description: 'Arrives late.', price: { amount: 42, currency: 'USD' }, weightGrams: 1, category: 'test' },

@@ -3,6 +3,8 @@ import { parsePage, type PageArgs } from '../../platform/pagination';
 import type { NewReview, Review } from './domain/review';
 import type { ReviewsContext } from './subgraph';
 import { addReview } from './commands/addReview';
+import { rebuildReviewsReadModel } from './commands/rebuildReviewsReadModel';
+import type { ReviewsReadModel } from './projections';
 import { subscribeToReviewsAdded, type ReviewAddedArgs, type ReviewAddedEvent } from './subscriptions/reviewAdded';
 
 export const resolvers: GraphQLResolverMap<ReviewsContext> = {
@@ -10,6 +12,8 @@ export const resolvers: GraphQLResolverMap<ReviewsContext> = {
     addReview: async (_: unknown, args: { input: NewReview }, ctx: ReviewsContext) => ({
       review: await addReview(ctx, ctx.viewer, args.input),
     }),
+    rebuildReviewsReadModel: (_: unknown, args: { input: { name: ReviewsReadModel } }, ctx: ReviewsContext) =>
+      rebuildReviewsReadModel(ctx, ctx.viewer, args.input),
   },
   Subscription: {
     reviewAdded: {

@@ -13,6 +13,7 @@ import { reviewsSubgraph, type ReviewsContext } from './subgraph';
 import { newId } from '../../platform/ids';
 import { encodeEventCursor } from '../../platform/events/eventCursor';
 import { liveWatchCount } from '../../platform/events/watchEvents';
+import { createProducts, newKnownProduct } from '../../tests/support/productCatalog';
 
 /** The reviews subgraph served in this process over real storage, called as the gateway would: its SQL, its batching, its rules, its events and its rating read model. */
 describe(`reviews subgraph (${testStorageKind()})`, () => {
@@ -24,6 +25,8 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
 
   beforeAll(async () => {
     reviews = await startSubgraphUnderTest('reviews', (db, outbox, bus) => (definition = reviewsSubgraph({ db, outbox, bus, clock })), { clock });
+    // The test plays products: the seeded catalog's ProductCreated events, handled by reviews.catalog.
+    await createProducts(reviews);
     // Ratings are a projection of the log, eventually consistent: bring it up to the seed's events before reading them.
     await reviews.subgraph.catchUpProjections();
   });
@@ -122,6 +125,21 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
     ])('given %j, when adding, then BAD_USER_INPUT names %s', async (change, field) => {
       const { errors } = await run(add, { input: { productId, rating: 4, body: 'Nice.', ...change } }, alice!);
       expect(errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+    });
+
+    it('given a product id no ProductCreated named, when adding, then NOT_FOUND names input.productId and nothing is written', async () => {
+      const unknown = newId();
+      const count = async (sql: string) => Number((await reviews.db.query<{ n: string }>(sql))[0]!.n);
+      const [rows, events] = [await count('select count(*) as n from reviews.reviews'), await count('select count(*) as n from reviews.outbox')];
+      const { data, errors } = await run(add, { input: { productId: unknown, rating: 4, body: 'Nice.' } }, alice!);
+      expect(errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.productId' });
+      expect(errors?.[0]?.message).toContain(unknown);
+      expect(data).toBeNull();
+      expect(await count('select count(*) as n from reviews.reviews')).toBe(rows);
+      expect(await count('select count(*) as n from reviews.outbox')).toBe(events);
+      // Once products' ProductCreated for it has been handled, the same review is accepted.
+      await createProducts(reviews, [{ id: unknown }]);
+      expect((await run(add, { input: { productId: unknown, rating: 4, body: 'Nice.' } }, alice!)).errors).toBeUndefined();
     });
 
     it('given a signed-in user, when adding, then the review is stored with the clock’s time; a second one is a CONFLICT', async () => {
@@ -315,10 +333,10 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
     const idsOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => r.data.reviewAdded.review.id);
 
     it('given an anonymous subscriber, when reviews are added, then those of its product arrive in order with the review, and others do not', async () => {
-      const product = newId();
+      const product = await newKnownProduct(reviews);
       const subscription = await reviews.subscribe(REVIEW_ADDED, { productId: product });
       expect(subscription.errors).toBeUndefined();
-      await review(newId());
+      await review(await newKnownProduct(reviews));
       const first = await review(product, 5);
       const second = await review(product, 2);
       await reviews.subgraph.drainOutbox();
@@ -335,7 +353,7 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
     });
 
     it('given the cursor of the last review seen, when the subscriber comes back, then exactly the reviews it missed arrive, then live ones', async () => {
-      const product = newId();
+      const product = await newKnownProduct(reviews);
       const first = await reviews.subscribe(REVIEW_ADDED, { productId: product });
       await review(product);
       const [seen] = await first.take(1);

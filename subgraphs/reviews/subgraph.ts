@@ -7,13 +7,18 @@ import { createLoaders, type ReviewLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedReviews } from './seed';
 import { reviewsProjections } from './projections';
+import { knownProductsConsumer } from './queries/knownProducts/knownProductsConsumer';
 
 /** What every reviews resolver receives. */
 export interface ReviewsContext extends SubgraphContext {
   loaders: ReviewLoaders;
 }
 
-/** The reviews subgraph: reviews of products, and their rating summaries projected from its event log. */
+/**
+ * The reviews subgraph: reviews of products, and their rating summaries
+ * projected from its event log; it knows which products exist from products'
+ * events (`reviews.catalog`).
+ */
 export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; bus: EventBus; clock: Clock }): SubgraphDefinition<ReviewsContext> {
   return {
     name: 'reviews',
@@ -22,5 +27,6 @@ export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; bus: Event
     createContext: (viewer, requestId) => ({ ...subgraphContext(deps, viewer, requestId), loaders: createLoaders(deps.db) }),
     seed: (db) => seedReviews(db, deps.outbox),
     projections: reviewsProjections,
+    consumers: [knownProductsConsumer],
   };
 }

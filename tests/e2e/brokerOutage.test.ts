@@ -41,6 +41,8 @@ onNats(`broker outage (${testStorageKind()}, nats)`, () => {
       admin,
     );
     const productId: string = created.createProduct.product.id;
+    // Inventory learns of the product from ProductCreated: wait until it is known there before restocking.
+    await t.settle();
     await t.queryOk(`mutation($input: RestockInput!) { restock(input: $input) { product { stock } } }`, { input: { productId, quantity: 6 } }, admin);
     await t.settle();
 

@@ -55,4 +55,62 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
     expect(results.every((r) => r.applied > 0)).toBe(true);
     expect(await snapshot()).toEqual(live);
   });
+
+  describe('rebuilt through the running stack (admin mutations)', () => {
+    /** Each read model by the mutation that rebuilds it, with its enum value, projection and table. */
+    const readModels = [
+      { mutation: 'rebuildOrdersReadModel', input: 'RebuildOrdersReadModelInput', name: 'ORDER_HISTORY', projection: 'orderHistory', table: 'orders.order_history' },
+      { mutation: 'rebuildOrdersReadModel', input: 'RebuildOrdersReadModelInput', name: 'UNITS_SOLD', projection: 'unitsSold', table: 'orders.units_sold' },
+      { mutation: 'rebuildReviewsReadModel', input: 'RebuildReviewsReadModelInput', name: 'RATING_SUMMARY', projection: 'ratingSummary', table: 'reviews.rating_summary' },
+    ];
+    const rebuild = (model: (typeof readModels)[number], token?: string) =>
+      t.query(`mutation($input: ${model.input}!) { ${model.mutation}(input: $input) { name eventsReplayed } }`, { input: { name: model.name } }, token);
+    const rows = (table: string) => t.storage.database('check').query(`select * from ${table} order by 1, 2`);
+    /** Events of the projection's types in its subgraph's log: what a rebuild replays. */
+    const eventsOf = async (projection: string) => {
+      const { schema, projection: p } = PROJECTIONS.get(projection)!;
+      const [row] = await t.storage.database('check').query<{ n: string }>(`select count(*) as n from ${schema}.outbox where type = any($1::text[])`, [p.types]);
+      return Number(row!.n);
+    };
+
+    it('covers every projection', () => {
+      expect(readModels.map((m) => m.projection).sort()).toEqual([...PROJECTIONS.keys()].sort());
+    });
+
+    it('given an ADMIN, when each read model is rebuilt while the stack serves traffic, then it equals the live rows and counts the events replayed', async () => {
+      const admin = await t.logIn('admin@example.com', 'admin-password');
+      const alice = await t.logIn('alice@example.com', 'alice-password');
+      await t.settle();
+      for (const model of readModels) {
+        const live = await rows(model.table);
+        expect(live.length).toBeGreaterThan(0);
+        // Reads go on meanwhile: the stack is running, nothing was stopped for the rebuild.
+        const [result, reading] = await Promise.all([rebuild(model, admin), t.query('{ me { orders(first: 5) { totalCount } } }', undefined, alice)]);
+        expect(reading.errors).toBeUndefined();
+        expect(result.errors).toBeUndefined();
+        expect(result.data[model.mutation]).toEqual({ name: model.name, eventsReplayed: await eventsOf(model.projection) });
+        expect(await rows(model.table)).toEqual(live);
+      }
+      // The live projections go on after the rebuild: a new review still reaches the rating.
+      const bob = await t.logIn('bob@example.com', 'bob-password');
+      const product = SEED_PRODUCTS[14]!.id;
+      const before = (await t.queryOk(`query($id: ID!) { product(id: $id) { rating { count } } }`, { id: product })).product.rating.count;
+      await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: product, rating: 4, body: 'After the rebuild.' } }, bob);
+      await t.settle();
+      expect((await t.queryOk(`query($id: ID!) { product(id: $id) { rating { count } } }`, { id: product })).product.rating.count).toBe(before + 1);
+    });
+
+    it.each([
+      ['a customer', 'alice@example.com', 'alice-password', 'FORBIDDEN'],
+      ['an anonymous caller', undefined, undefined, 'UNAUTHENTICATED'],
+    ])('given %s, then every rebuild is refused with %s and the read model is untouched', async (_, email, password, code) => {
+      const token = email ? await t.logIn(email, password!) : undefined;
+      for (const model of readModels) {
+        const live = await rows(model.table);
+        const result = await rebuild(model, token);
+        expect({ mutation: model.mutation, data: result.data, code: result.errors?.[0]?.extensions?.code }).toEqual({ mutation: model.mutation, data: null, code });
+        expect(await rows(model.table)).toEqual(live);
+      }
+    });
+  });
 });

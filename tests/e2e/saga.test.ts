@@ -29,7 +29,11 @@ describe(`order saga (${testStorageKind()}, ${testEventBusKind()})`, () => {
       admin,
     );
     const id: string = created.createProduct.product.id;
-    if (stock > 0) await t.queryOk(`mutation($input: RestockInput!) { restock(input: $input) { product { stock } } }`, { input: { productId: id, quantity: stock } }, admin);
+    if (stock > 0) {
+      // Inventory learns of the product from ProductCreated: wait until it is known there before restocking.
+      await t.settle();
+      await t.queryOk(`mutation($input: RestockInput!) { restock(input: $input) { product { stock } } }`, { input: { productId: id, quantity: stock } }, admin);
+    }
     // Orders learns prices from ProductCreated: wait until it accepts the product.
     await t.settle();
     return id;

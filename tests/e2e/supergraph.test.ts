@@ -177,6 +177,8 @@ describe(`supergraph end to end (${testStorageKind()})`, () => {
       admin,
     );
     expect(repriced.updateProductPrice.product.price).toEqual({ amount: 3000, currency: 'USD' });
+    // Inventory learns of the product from ProductCreated (eventually consistent): wait until it is known there.
+    await t.settle();
     const restocked = await t.queryOk(
       `mutation($input: RestockInput!) { restock(input: $input) { product { stock inStock } } }`,
       { input: { productId: id, quantity: 7 } },

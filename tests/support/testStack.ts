@@ -25,14 +25,16 @@ export interface TestStack {
 
 /**
  * Starts the whole supergraph in this process on free ports, over storage of
- * its own (a PGlite copy, or a fresh PostgreSQL database), seeded.
+ * its own (a PGlite copy, or a fresh PostgreSQL database), seeded and
+ * settled: every subgraph's read models have handled the seed's events (so
+ * inventory and reviews know the seeded products) before it returns.
  */
 export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<TestStack> {
   const storage = await openTestStorage();
   // A bus handed in belongs to the caller; one made here is disposed of here.
   const bus = overrides.bus ? { bus: overrides.bus, dispose: async () => undefined } : await openTestEventBus();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
-  let stack: RunningStack;
+  let stack: RunningStack | undefined;
   try {
     stack = await startStack({
       storage: storage.storage,
@@ -47,7 +49,9 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
       jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 3600 },
       ...overrides,
     });
+    await stack.settle();
   } catch (error) {
+    await stack?.close();
     await bus.dispose();
     await storage.dispose();
     throw error;

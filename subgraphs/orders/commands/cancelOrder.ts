@@ -29,7 +29,7 @@ export async function cancelOrder(
   if (!isUuid(input.orderId)) throw badInput('input.orderId', `orderId must be an order id (UUID), got "${input.orderId}".`);
   for (let attempt = 1; ; attempt++) {
     const loaded = await loadOrderState(deps.db, input.orderId.toLowerCase());
-    if (!loaded) throw notFound(`No order has id "${input.orderId}".`);
+    if (!loaded) throw notFound(`No order has id "${input.orderId}".`, 'input.orderId');
     if (!isSelfOrAdmin(viewer, loaded.state.customerId)) throw forbidden('Only the customer who placed this order or an ADMIN may cancel it.');
     const events = decide({ type: 'CancelOrder' }, loaded.state);
     const next = events.reduce(evolve, loaded.state);

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../platform/errors';
-import { badInputOf, domainErrorOf } from '../../../tests/support/domainErrors';
+import { domainErrorOf } from '../../../tests/support/domainErrors';
 import type { NewOrderEvent } from './events';
 import { decide, evolve, lineTotal, nextStatusOnCancel, rejectionReason, type OrderCommand, type OrderState, type OrderStatus } from './order';
 
@@ -67,8 +67,8 @@ describe('order decider', () => {
     expect(given().when(placeOrder)).toEqual([placed]);
   });
 
-  it('given no order, when a line has no price, then it is BAD_USER_INPUT naming that line and nothing is decided', () => {
-    const failure = badInputOf(() => given().when({ ...placeOrder, prices: new Map([[A, usd(1000)]]) }));
+  it('given no order, when a line has no price, then it is NOT_FOUND naming that line and nothing is decided', () => {
+    const failure = domainErrorOf(() => given().when({ ...placeOrder, prices: new Map([[A, usd(1000)]]) }), ErrorCode.NOT_FOUND);
     expect(failure.field).toBe('input.lines.1.productId');
   });
 

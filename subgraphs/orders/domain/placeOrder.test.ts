@@ -1,4 +1,5 @@
-import { badInputOf } from '../../../tests/support/domainErrors';
+import { ErrorCode } from '../../../platform/errors';
+import { badInputOf, domainErrorOf } from '../../../tests/support/domainErrors';
 import { priceOrder, validateOrderLines, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_ORDER_TOTAL } from './placeOrder';
 
 const A = '4b1c1f8e-0a7e-4c9b-9d55-0c5d2f0b9f10';
@@ -51,8 +52,8 @@ describe('priceOrder', () => {
     });
   });
 
-  it('given a product the catalog does not know, then it names that line\'s productId', () => {
-    const failure = badInputOf(() => priceOrder([{ productId: A, quantity: 1 }, { productId: B, quantity: 1 }], new Map([[A, usd(1)]])));
+  it('given a product the catalog does not know, then it is NOT_FOUND naming that line\'s productId', () => {
+    const failure = domainErrorOf(() => priceOrder([{ productId: A, quantity: 1 }, { productId: B, quantity: 1 }], new Map([[A, usd(1)]])), ErrorCode.NOT_FOUND);
     expect(failure.field).toBe('input.lines.1.productId');
     expect(failure.message).toBe(`No product has id "${B}".`);
   });

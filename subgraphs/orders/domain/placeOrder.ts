@@ -1,4 +1,4 @@
-import { badInput } from '../../../platform/errors';
+import { badInput, notFound } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
 import type { Money } from './order';
 
@@ -53,13 +53,13 @@ export function validateOrderLines(lines: readonly OrderLineRequest[]): OrderLin
 
 /**
  * Prices validated lines with the catalog's current unit prices: a product
- * the catalog does not know names its line's `productId`; lines in different
+ * the catalog does not know is NOT_FOUND naming its line's `productId`; lines in different
  * currencies, or a total past `MAX_ORDER_TOTAL`, name `input.lines`.
  */
 export function priceOrder(lines: readonly OrderLineRequest[], prices: ReadonlyMap<string, Money>): { lines: PricedLine[]; total: Money } {
   const priced = lines.map((line, i) => {
     const price = prices.get(line.productId);
-    if (!price) throw badInput(`input.lines.${i}.productId`, `No product has id "${line.productId}".`);
+    if (!price) throw notFound(`No product has id "${line.productId}".`, `input.lines.${i}.productId`);
     return { ...line, unitPrice: { amount: price.amount, currency: price.currency } };
   });
   const first = priced[0];

@@ -57,7 +57,7 @@ export function decide(command: ProductsCommand, state: ProductState | null): Ne
     }
     case 'ChangeProductPrice': {
       validatePrice(command.price, 'input.price');
-      if (!state) throw notFound(`No product has id "${command.productId}".`);
+      if (!state) throw notFound(`No product has id "${command.productId}".`, 'input.productId');
       const price = { amount: command.price.amount, currency: command.price.currency };
       // The price it already has: nothing happened, so nothing is recorded and the version stays.
       if (price.amount === state.price.amount && price.currency === state.price.currency) return [];

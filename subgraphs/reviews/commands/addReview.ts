@@ -3,11 +3,12 @@ import type { Clock } from '../../../platform/clock';
 import type { Outbox } from '../../../platform/events/outbox';
 import type { Viewer } from '../../../platform/auth/identity';
 import { requireSignedIn } from '../../../platform/auth/authorize';
-import { conflict, unauthenticated } from '../../../platform/errors';
+import { conflict, notFound, unauthenticated } from '../../../platform/errors';
 import { isUuid, newId } from '../../../platform/ids';
 import type { NewReview, Review } from '../domain/review';
 import { decide } from '../domain/decider';
 import { toReview, type ReviewRow } from '../reviewRow';
+import { isKnownProduct } from '../queries/knownProducts/isKnownProduct';
 
 /**
  * Reviews a product as the signed-in user; the row and its `ReviewAdded`
@@ -16,11 +17,9 @@ import { toReview, type ReviewRow } from '../reviewRow';
  * projected from the event afterwards, so it may not count this review yet
  * when the mutation answers.
  *
- * The product's existence is not checked: it belongs to the products schema,
- * which this subgraph must not read, and no product events reach reviews yet.
- * Until a product read model fed by events exists here, a well-formed id of a
- * product that does not exist is accepted, and the gateway then finds no
- * product for that review's `product` reference.
+ * A product id the known-products read model (kept from products'
+ * `ProductCreated`, since reviews may not read the products schema) does not
+ * hold is NOT_FOUND naming `input.productId`, and records nothing.
  */
 export async function addReview(
   deps: { db: Database; outbox: Outbox; clock: Clock; requestId: string },
@@ -34,6 +33,9 @@ export async function addReview(
   const events = decide({ type: 'AddReview', reviewId: newId(), authorId: author.userId, review: input }, null);
   const added = events[0]!;
   return deps.db.transaction(async (tx) => {
+    if (!(await isKnownProduct(tx, added.data.productId))) {
+      throw notFound(`No product has id "${input.productId}" (a product created a moment ago may take a moment to be known here).`, 'input.productId');
+    }
     // The unique (product_id, author_id) constraint decides between two racing reviews; no check before the insert.
     const rows = await tx.query<ReviewRow>(
       `insert into reviews.reviews (id, product_id, author_id, rating, body, created_at)

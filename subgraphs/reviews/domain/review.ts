@@ -24,8 +24,8 @@ export const MAX_BODY_LENGTH = 2000;
 
 /**
  * Checks a new review and returns it normalised (body trimmed, product id in
- * lower case). Only the product id's shape can be checked here: whether the
- * product exists is known to the products subgraph alone.
+ * lower case). Only the product id's shape is checked here; whether the
+ * product exists is `addReview`'s question to the known-products read model.
  */
 export function validateNewReview(input: NewReview): NewReview {
   if (!isUuid(input.productId)) throw badInput('input.productId', `productId must be a product id (UUID), got "${input.productId}".`);
