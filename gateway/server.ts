@@ -21,6 +21,7 @@ import type { LoadedSupergraph } from './supergraph';
 import { corsPolicy, type CorsOptions } from './http/cors';
 import { probeSubgraphs } from './readiness';
 import { accessLog } from './plugins/requestLogging';
+import { codeApolloRequestErrors, requestErrorsPlugin } from './plugins/requestErrors';
 
 export interface GatewayOptions {
   /** The composed supergraph, read once by the composition root. */
@@ -101,13 +102,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: options.introspection ?? !options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: (formatted, error) => {
-      const shaped = formatGraphQLError(formatted, error, options.production);
+      const shaped = formatGraphQLError(codeApolloRequestErrors(formatted), error, options.production);
       if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'internal error in response');
       return shaped;
     },
     plugins: [
       options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       access.plugin,
+      requestErrorsPlugin(),
     ],
   });
   await apollo.start();

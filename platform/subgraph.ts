@@ -137,7 +137,14 @@ export async function runSubgraph<TContext extends BaseContext>(
   const eventsDb = options.eventsDb ?? db;
   const applied = await migrateSubgraph(db, definition);
   if (applied.length) logger.info({ applied }, `${definition.name} migrations applied`);
-  if (options.seed && definition.seed) await definition.seed(db);
+  if (options.seed && definition.seed) {
+    // Every seed records its rows' events, so the log's growth tells whether this start seeded.
+    const countEvents = async () => Number((await db.query<{ n: string }>(`select count(*) as n from ${definition.name}.outbox`))[0]?.n ?? 0);
+    const before = await countEvents();
+    await definition.seed(db);
+    const seeded = (await countEvents()) - before;
+    if (seeded > 0) logger.info({ events: seeded }, `${definition.name} demo data seeded (SEED=false turns this off)`);
+  }
   const relay = startOutboxRelay({ db: eventsDb, outbox, bus, logger });
   const projections = startProjections({ db: eventsDb, outbox, projections: definition.projections ?? [], logger });
   const consumers: EventSubscription[] = [];

@@ -23,6 +23,28 @@ describe(`production mode (${testStorageKind()})`, () => {
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
+  it('answers an operation it cannot choose with 400 OPERATION_RESOLUTION_FAILURE, not an internal error', async () => {
+    const several = await t.query('query A { __typename } query B { __typename }');
+    expect(several.status).toBe(400);
+    expect(several.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(several.errors?.[0]?.message).toMatch(/several operations \(A, B\)/);
+    const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query A { __typename }', operationName: 'Z' }) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).errors[0]).toEqual({ message: 'The document has no operation named "Z"; it holds A.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+  });
+
+  it('answers a persisted query whose hash does not match its text with 400 BAD_REQUEST', async () => {
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as any;
+    expect(body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(body.errors[0].message).toMatch(/sha256Hash must be the SHA-256 of its query/);
+  });
+
   it('shows no stack traces, SQL or internal URLs when a subgraph fails', async () => {
     await t.stack.subgraphs.inventory.close();
     const response = await fetch(t.url, {
