@@ -1,17 +1,24 @@
 import type { Logger } from '../logger';
 
+/** A repeat of the first signal sooner than this is the same request delivered twice, not an operator insisting. */
+const DUPLICATE_WINDOW_MS = 1000;
+
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if `stop`
- * failed). A second signal while stopping exits at once.
+ * failed). A second signal while stopping exits at once with 1 — except the
+ * same signal within a second of the first: under `npm start` one Ctrl-C
+ * reaches the process twice (from the terminal to the process group, and
+ * forwarded by npm), which must not cut the clean shutdown short.
  */
 export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const handle = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (first) {
+      if (signal === first.signal && Date.now() - first.at < DUPLICATE_WINDOW_MS) return;
       logger.warn({ signal }, 'second signal, exiting now');
       process.exit(1);
     }
-    stopping = true;
+    first = { signal, at: Date.now() };
     logger.info({ signal }, 'shutting down');
     stop().then(
       () => process.exit(0),
@@ -21,6 +28,7 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): voi
       },
     );
   };
-  process.once('SIGTERM', handle);
-  process.once('SIGINT', handle);
+  // `on`, not `once`: with the handler gone, a second signal would kill the process by default (exit 143).
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
 }
