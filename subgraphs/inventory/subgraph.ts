@@ -4,7 +4,7 @@ import type { Database } from '../../platform/storage/database';
 import type { Clock } from '../../platform/clock';
 import { subgraphContext, subgraphFiles, type SubgraphContext, type SubgraphDefinition } from '../../platform/subgraph';
 import { reservationsConsumer } from './consumers/reservations';
-import { knownProductsConsumer } from './queries/knownProducts/knownProductsConsumer';
+import { knownProducts } from './queries/knownProducts/knownProducts';
 import { createLoaders, type InventoryLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedInventory } from './seed';
@@ -26,6 +26,6 @@ export function inventorySubgraph(deps: { db: Database; outbox: Outbox; bus: Eve
     resolvers,
     createContext: (viewer, requestId) => ({ ...subgraphContext(deps, viewer, requestId), loaders: createLoaders(deps.db) }),
     seed: (db) => seedInventory(db, deps.outbox),
-    consumers: [reservationsConsumer({ outbox: deps.outbox, clock: deps.clock }), knownProductsConsumer],
+    consumers: [reservationsConsumer({ outbox: deps.outbox, clock: deps.clock }), knownProducts.consumer],
   };
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/storage/database';
 import type { NewEvent, Outbox } from '../../platform/events/outbox';
 import { SEED_PRODUCTS } from '../../platform/seedData';
-import type { ProductCreated } from './domain/events';
+import type { ProductCreated } from '../../schema/events/products';
 
 /**
  * Loads the demo catalog into an empty products table and appends a

@@ -7,7 +7,7 @@ import { createLoaders, type ReviewLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { seedReviews } from './seed';
 import { reviewsProjections } from './projections';
-import { knownProductsConsumer } from './queries/knownProducts/knownProductsConsumer';
+import { knownProducts } from './queries/knownProducts/knownProducts';
 
 /** What every reviews resolver receives. */
 export interface ReviewsContext extends SubgraphContext {
@@ -27,6 +27,6 @@ export function reviewsSubgraph(deps: { db: Database; outbox: Outbox; bus: Event
     createContext: (viewer, requestId) => ({ ...subgraphContext(deps, viewer, requestId), loaders: createLoaders(deps.db) }),
     seed: (db) => seedReviews(db, deps.outbox),
     projections: reviewsProjections,
-    consumers: [knownProductsConsumer],
+    consumers: [knownProducts.consumer],
   };
 }

@@ -7,7 +7,7 @@ import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { decideRestock, evolveStock, validateRestock, type Restock, type Stock } from '../domain/stock';
 import { toStock, type StockRow } from '../stockRow';
-import { isKnownProduct } from '../queries/knownProducts/isKnownProduct';
+import { knownProducts } from '../queries/knownProducts/knownProducts';
 
 /**
  * Adds units to a product's stock. ADMIN only. A product id inventory's
@@ -27,7 +27,7 @@ export async function restock(
   const restock = validateRestock(input);
   const row = await deps.db.transaction(async (tx) => {
     // Checked before anything is written: an unknown product leaves no empty stock row behind.
-    if (!(await isKnownProduct(tx, restock.productId))) {
+    if (!(await knownProducts.isKnown(tx, restock.productId))) {
       throw notFound(`No product has id "${input.productId}" (a product created a moment ago may take a moment to be known here).`, 'input.productId');
     }
     // A product never stocked gets an empty row (version 0) first, so there is a row to lock;

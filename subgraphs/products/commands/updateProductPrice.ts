@@ -6,7 +6,7 @@ import { requireAdmin } from '../../../platform/auth/authorize';
 import { badInput, conflict } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
 import type { Product } from '../domain/product';
-import type { Money } from '../domain/events';
+import type { Money } from '../../../schema/events/products';
 import { decide, evolve } from '../domain/decider';
 import { toProduct, toProductState, type ProductRow } from '../productRow';
 

@@ -1,7 +1,7 @@
 import { badInputOf, domainErrorOf } from '../../../tests/support/domainErrors';
 import { ErrorCode } from '../../../platform/errors';
 import type { NewEvent } from '../../../platform/events/outbox';
-import type { ProductsEvent } from './events';
+import type { ProductsEvent } from '../../../schema/events/products';
 import { decide, evolve, type ProductState } from './decider';
 
 const productId = 'a1b2c3d4-0000-4000-8000-000000000001';

@@ -1,6 +1,6 @@
 import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict, notFound } from '../../../platform/errors';
-import type { Money, ProductsEvent } from './events';
+import type { Money, ProductsEvent } from '../../../schema/events/products';
 import { validateNewProduct, validatePrice, type NewProduct } from './product';
 
 /** Add a product to the catalog under the id the handler chose. */

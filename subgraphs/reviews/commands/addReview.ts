@@ -8,7 +8,7 @@ import { isUuid, newId } from '../../../platform/ids';
 import type { NewReview, Review } from '../domain/review';
 import { decide } from '../domain/decider';
 import { toReview, type ReviewRow } from '../reviewRow';
-import { isKnownProduct } from '../queries/knownProducts/isKnownProduct';
+import { knownProducts } from '../queries/knownProducts/knownProducts';
 
 /**
  * Reviews a product as the signed-in user; the row and its `ReviewAdded`
@@ -33,7 +33,7 @@ export async function addReview(
   const events = decide({ type: 'AddReview', reviewId: newId(), authorId: author.userId, review: input }, null);
   const added = events[0]!;
   return deps.db.transaction(async (tx) => {
-    if (!(await isKnownProduct(tx, added.data.productId))) {
+    if (!(await knownProducts.isKnown(tx, added.data.productId))) {
       throw notFound(`No product has id "${input.productId}" (a product created a moment ago may take a moment to be known here).`, 'input.productId');
     }
     // The unique (product_id, author_id) constraint decides between two racing reviews; no check before the insert.

@@ -1,6 +1,9 @@
 import type { ConsumerDefinition } from '../../../../platform/events/consumer';
 import type { DeliveredEvent } from '../../../../platform/events/event';
-import type { PriceEvent } from '../../domain/productEvents';
+import type { ProductCreated, ProductPriceChanged } from '../../../../schema/events/products';
+
+/** The products events that move a price. */
+type PriceEvent = ProductCreated | ProductPriceChanged;
 
 /** The consumer's durable name. */
 export const PRODUCT_PRICES_CONSUMER = 'orders.catalog';

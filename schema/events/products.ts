@@ -1,7 +1,10 @@
 /**
- * The products domain's events. Their payloads are a contract: other
- * subgraphs keep read models from them (orders keeps current prices), so
- * fields may be added but never renamed or removed.
+ * The products domain's events: its published contract, written once here
+ * and imported by products (which emits them) and by every subgraph that
+ * keeps a read model from them (orders: current prices; inventory and
+ * reviews: which products exist). Fields may be added, never renamed or
+ * removed. `aggregateId` is the product id, `aggregateVersion` the
+ * product's version after the event.
  */
 
 /** An amount in minor units of its currency (cents for USD). */
