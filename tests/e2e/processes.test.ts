@@ -56,6 +56,24 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
     expect(typeof line?.durationMs).toBe('number');
   });
 
+  it('a second, different signal while stopping exits at once with 1; the same signal repeated at once (npm forwarding Ctrl-C) does not', async () => {
+    const gateway = start('gateway/main.js', { JWKS_URL: `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json` });
+    const url = await listeningUrl(gateway, 'gateway listening');
+    // Held open, so the shutdown cannot finish on its own.
+    const inFlight = postInTwoParts(url, JSON.stringify({ query: '{ __typename }' }));
+    inFlight.response.catch(() => undefined);
+    await inFlight.accepted;
+    gateway.child.kill('SIGINT');
+    gateway.child.kill('SIGINT');
+    await gateway.waitForLine(/"msg":"shutting down"/);
+    expect(gateway.lines.some((line) => line.includes('second signal'))).toBe(false);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(1);
+    // The repeated SIGINT was ignored: the one that forced the exit is the SIGTERM.
+    const forced = gateway.logEntries().filter((entry) => entry.msg === 'second signal, exiting now');
+    expect(forced).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
+  });
+
   it('the gateway answers 503 SERVICE_UNAVAILABLE over HTTP and closes a WebSocket with 1013 while the key set is unreachable', async () => {
     const gateway = start('gateway/main.js', { JWKS_URL: `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json` });
     const url = await listeningUrl(gateway, 'gateway listening');
