@@ -9,6 +9,7 @@ import type { EventBus } from './platform/events/eventBus';
 import { Outbox } from './platform/events/outbox';
 import { startGateway, type RunningGateway } from './gateway/server';
 import type { GatewaySettings } from './gateway/gatewayConfig';
+import type { GatewayPlugin } from './gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from './gateway/supergraph';
 import { createAuthenticator } from './gateway/auth/authenticate';
 import { accountsSubgraph } from './subgraphs/accounts/subgraph';
@@ -55,6 +56,8 @@ export interface StackOptions {
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`); they win over `introspection`. */
   gateway?: GatewaySettings;
+  /** Gateway plugins run after the built-in ones. Default none. */
+  gatewayPlugins?: readonly GatewayPlugin[];
 }
 
 export interface RunningStack {
@@ -123,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       production: options.production,
       introspection: options.introspection,
       ...options.gateway,
+      plugins: options.gatewayPlugins,
       authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience }),
       identitySecret: options.identitySecret,
       logger: createLogger('gateway', options.logLevel),

@@ -1,14 +1,11 @@
-import type { Viewer } from '../platform/auth/identity';
-import type { AccessRecord } from './plugins/requestLogging';
+import type { GatewayOperation } from './plugins/gatewayPlugin';
 
-/** What the gateway knows about one request while planning and fetching. */
+/**
+ * What `@apollo/gateway` hands through a request to its data sources: the
+ * operation, whose request carries the verified caller and the request id.
+ * Subgraph requests get their headers from the pipeline's
+ * `onSubgraphRequest` hooks (identity, request id).
+ */
 export interface GatewayContext {
-  /** The verified caller, or null. */
-  viewer: Viewer;
-  /** Correlates logs across the gateway and subgraphs; echoed as `x-request-id`. */
-  requestId: string;
-  /** The caller's identity signed for subgraphs, minted once per request; absent for anonymous callers. */
-  identityToken?: string;
-  /** The request's access-log record, completed as the operation runs. */
-  access?: AccessRecord;
+  operation: GatewayOperation;
 }

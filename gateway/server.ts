@@ -1,27 +1,31 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { formatGraphQLError, ErrorCode } from '../platform/errors';
-import { signGatewayIdentity } from '../platform/auth/gatewayIdentity';
-import { GraphQLError, parse } from 'graphql';
-import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../platform/http/graphqlHttp';
+import { ErrorCode } from '../platform/errors';
+import type { Clock } from '../platform/clock';
+import { sendRequestError } from '../platform/http/graphqlHttp';
 import { gracefulClose } from '../platform/http/gracefulClose';
-import { SubscriptionService, type SubscriptionRequest } from './subscriptions/subscriptionService';
-import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
-import { acceptsMultipartSubscriptions, serveMultipartSubscription } from './subscriptions/multipartTransport';
 import type { Logger } from '../platform/logger';
 import type { GatewayContext } from './context';
-import { AuthenticationFailed, type Authenticate } from './auth/authenticate';
+import type { Authenticate } from './auth/authenticate';
 import { SubgraphDataSource } from './subgraphDataSource';
 import type { LoadedSupergraph } from './supergraph';
-import { corsPolicy, type CorsOptions } from './http/cors';
 import { probeSubgraphs } from './readiness';
-import { accessLog } from './plugins/requestLogging';
-import { codeApolloRequestErrors, requestErrorsPlugin } from './plugins/requestErrors';
+import { corsPolicy, type CorsOptions } from './http/cors';
+import { gatewayRouter } from './http/router';
+import { GatewayPipeline, type GatewayPlugin } from './plugins/gatewayPlugin';
+import { apolloPipelineAdapter } from './plugins/apolloAdapter';
+import { requestIdPlugin } from './plugins/requestId';
+import { identityPlugin } from './plugins/identity';
+import { operationResolutionPlugin } from './plugins/requestErrors';
+import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
+import { errorShapingPlugin } from './plugins/errorShaping';
+import { accessLogPlugin } from './plugins/accessLog';
+import { SubscriptionService } from './subscriptions/subscriptionService';
+import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
 
 export interface GatewayOptions {
   /** The composed supergraph, read once by the composition root. */
@@ -48,6 +52,10 @@ export interface GatewayOptions {
   maxSubscriptionsPerConnection?: number;
   /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
   cors?: CorsOptions;
+  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, error shaping, access log). Default none. */
+  plugins?: readonly GatewayPlugin[];
+  /** The source of time (identity signatures' ages). Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface RunningGateway {
@@ -62,30 +70,68 @@ export interface RunningGateway {
 }
 
 /**
- * Starts the gateway: `@apollo/gateway` over the composed supergraph file
- * (subgraphs are never introspected at run time), served by `@apollo/server`
- * on `node:http` at `/graphql`, with `GET /health` (alive) and `GET /ready`
- * (supergraph loaded and every subgraph answering).
+ * Assembles and starts the gateway: the pipeline of plugins every operation
+ * runs through (whatever its transport), `@apollo/gateway` over the composed
+ * supergraph (subgraphs are never introspected at run time) served by
+ * `@apollo/server`, the federated subscription service with its graphql-ws
+ * and multipart transports, and the HTTP router (`/graphql`, `/health`,
+ * `/ready`) on `node:http`.
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { logger } = options;
-  const { supergraph } = options;
-  const access = accessLog({ logger });
-  const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
+  const { logger, supergraph } = options;
   const subgraphUrls = { ...supergraph.subgraphUrls };
   for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) {
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
     subgraphUrls[name] = url;
   }
+  const pipeline = new GatewayPipeline([
+    requestIdPlugin(),
+    identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
+    operationResolutionPlugin(),
+    introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
+    errorShapingPlugin({ production: options.production, logger }),
+    accessLogPlugin({ logger }),
+    ...(options.plugins ?? []),
+  ]);
 
   // The data sources are kept: subscriptions fetch entities through the same ones queries use.
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.sdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url })),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline)),
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => pipeline.plan((requestContext.context as GatewayContext).operation, queryPlan),
     logger,
   });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    // The composition root owns shutdown: Apollo's own handlers would re-raise the signal and cut it short (exit 143).
+    stopOnTerminationSignals: false,
+    // The pipeline's introspection policy decides, for every transport alike.
+    introspection: true,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: (formatted, error) => pipeline.formatError(formatted, error),
+    plugins: [
+      options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      apolloPipelineAdapter(pipeline),
+    ],
+  });
+  await apollo.start();
+  let loaded = true;
 
+  const subscriptions = new SubscriptionService({ supergraphSdl: supergraph.sdl, subgraphUrls, dataSources, pipeline, logger });
+  const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
+  const route = gatewayRouter({
+    pipeline,
+    apollo,
+    subscriptions,
+    cors,
+    maxBodyBytes: options.maxBodyBytes,
+    readiness: async () => {
+      const subgraphs = await probeSubgraphs(subgraphUrls);
+      const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
+      return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs } };
+    },
+  });
   const httpServer = http.createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request failed');
@@ -94,92 +140,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   const graceful = gracefulClose(httpServer);
-
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    // The composition root owns shutdown: Apollo's own handlers would re-raise the signal and cut it short (exit 143).
-    stopOnTerminationSignals: false,
-    introspection: options.introspection ?? !options.production,
-    includeStacktraceInErrorResponses: !options.production,
-    formatError: (formatted, error) => {
-      const shaped = formatGraphQLError(codeApolloRequestErrors(formatted), error, options.production);
-      if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'internal error in response');
-      return shaped;
-    },
-    plugins: [
-      options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      access.plugin,
-      requestErrorsPlugin(),
-    ],
-  });
-  await apollo.start();
-  let loaded = true;
-
-  const introspection = options.introspection ?? !options.production;
-  const formatSubscriptionError = (error: GraphQLError) => formatGraphQLError(error.toJSON(), error, options.production);
-  const subscriptions = new SubscriptionService({
-    supergraphSdl: supergraph.sdl,
-    subgraphUrls,
-    dataSources,
-    signIdentity: (viewer) => signGatewayIdentity(viewer, options.identitySecret),
-    logger,
-    introspection,
-  });
   const graphqlWs = attachGraphqlWs({
     httpServer,
     service: () => subscriptions,
-    authenticate: options.authenticate,
+    pipeline,
     allowsOrigin: cors.allows,
-    accessLog: access,
     logger,
     production: options.production,
     maxPayloadBytes: options.maxMessageBytes,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
   });
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/ready' && req.method === 'GET') {
-      const subgraphs = await probeSubgraphs(subgraphUrls);
-      const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs });
-    }
-    if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}; GraphQL is served at /graphql.` });
-
-    const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const record = access.http(res, { requestId, userId: null });
-    if (cors.handle(req, res)) {
-      if (res.statusCode === 403) record.errorCodes = [ErrorCode.FORBIDDEN];
-      return;
-    }
-    let viewer;
-    try {
-      viewer = await options.authenticate(req.headers);
-      record.userId = viewer?.userId ?? null;
-    } catch (error) {
-      if (!(error instanceof AuthenticationFailed)) throw error;
-      record.errorCodes = [error.reason === 'unavailable' ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.UNAUTHENTICATED];
-      if (error.reason === 'unavailable') return sendRequestError(res, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message);
-      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-      return sendRequestError(res, 401, ErrorCode.UNAUTHENTICATED, error.message);
-    }
-    const read = await readGraphQLBody(req, res, options.maxBodyBytes);
-    if (!read) return;
-    const subscription = subscriptionRequestOf(read.body);
-    if (subscription) {
-      record.transport = 'multipart';
-      record.operation = 'subscription';
-      record.operationName = subscription.operationName ?? null;
-      if (!acceptsMultipartSubscriptions(req)) {
-        return sendRequestError(res, 406, 'BAD_REQUEST', 'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.');
-      }
-      return serveMultipartSubscription(req, res, subscriptions, subscription, { viewer, expiresAt: viewer?.expiresAt, requestId }, { formatError: formatSubscriptionError });
-    }
-    const identityToken = viewer ? await signGatewayIdentity(viewer, options.identitySecret) : undefined;
-    await handleGraphQLHttp(apollo, req, res, async () => ({ viewer, requestId, identityToken, access: record }), options.maxBodyBytes, read);
-  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -206,26 +176,4 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await apollo.stop();
       })()),
   };
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  // Only short, printable ids are echoed back, so a header cannot smuggle anything into logs.
-  return first && /^[\w.:-]{1,128}$/.test(first) ? first : undefined;
-}
-
-/** The request when `body` is a single subscription operation (parseable, with a query string), else undefined. */
-function subscriptionRequestOf(body: unknown): SubscriptionRequest | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const { query, operationName, variables } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || !/\bsubscription\b/.test(query)) return undefined;
-  try {
-    const name = typeof operationName === 'string' ? operationName : null;
-    if (!SubscriptionService.isSubscription(parse(query), name)) return undefined;
-    return { query, operationName: name, variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null };
-  } catch {
-    // Not parseable: Apollo Server answers it with GRAPHQL_PARSE_FAILED.
-    return undefined;
-  }
 }

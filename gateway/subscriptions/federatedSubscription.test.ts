@@ -12,6 +12,8 @@ import { createLogger } from '../../platform/logger';
 import type { Clock } from '../../platform/clock';
 import { eventually } from '../../tests/support/eventually';
 import type { GatewayContext } from '../context';
+import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
+import { identityPlugin } from '../plugins/identity';
 import { SubgraphDataSource } from '../subgraphDataSource';
 import { SubscriptionPlanner, primaryVariables } from './subscriptionPlanner';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
@@ -227,7 +229,24 @@ describe('federated subscriptions', () => {
   let pool: UpstreamSubscriptionPool;
   let resolver: SubscriptionEventResolver;
   const logger = createLogger('subscriptions-test', 'silent');
-  const context: GatewayContext = { viewer: { userId: 'u1', role: 'CUSTOMER' }, requestId: 'req-1', identityToken: 'token-1' };
+  // The caller's identity and request id reach subgraph requests through the pipeline's subgraph-request hooks.
+  const pipeline = new GatewayPipeline([
+    {
+      name: 'fixedHeaders',
+      onSubgraphRequest: (_operation, request) => {
+        request.headers.set('x-gateway-identity', 'token-1');
+        request.headers.set('x-request-id', 'req-1');
+      },
+    },
+  ]);
+  const operationOf = (viewer: GatewayOperation['request']['viewer']): GatewayOperation => {
+    const request = GatewayPipeline.newRequest('graphql-ws', {}, undefined);
+    request.requestId = 'req-1';
+    request.viewer = viewer;
+    return GatewayPipeline.newOperation(request, null);
+  };
+  const context: GatewayContext = { operation: operationOf({ userId: 'u1', role: 'CUSTOMER', expiresAt: Number.MAX_SAFE_INTEGER }) };
+  const identityToken = 'token-1';
 
   beforeAll(async () => {
     reviews = await serveSubgraph(reviewsSchema(feed), true);
@@ -239,8 +258,8 @@ describe('federated subscriptions', () => {
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
     planner = new SubscriptionPlanner(composed.supergraphSdl);
     dataSources = {
-      reviews: new SubgraphDataSource({ url: reviews.url }),
-      products: new SubgraphDataSource({ url: products.url }),
+      reviews: new SubgraphDataSource({ url: reviews.url }, 'reviews', pipeline),
+      products: new SubgraphDataSource({ url: products.url }, 'products', pipeline),
     };
     pool = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: reviews.url, products: products.url }, lazyCloseTimeoutMs: 0 });
     resolver = new SubscriptionEventResolver({ dataSources, logger });
@@ -273,7 +292,7 @@ describe('federated subscriptions', () => {
       query: plan.primaryOperation,
       operationName: plan.primaryOperationName,
       variables: primaryVariables(plan, {}),
-      extensions: { [IDENTITY_EXTENSION]: context.identityToken },
+      extensions: { [IDENTITY_EXTENSION]: identityToken },
     });
     await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
     expect(pool.activeSubscriptions).toBe(1);
@@ -372,13 +391,15 @@ describe('federated subscriptions', () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const clock: Clock = { now: () => new Date(now) };
     let signed = 0;
+    // The identity plugin is the one re-signing mechanism: entity fetches of a long subscription go through it.
+    const signing = new GatewayPipeline([
+      identityPlugin({ authenticate: async () => null, identitySecret: new Uint8Array(32), clock, maxAgeMs: 30_000, sign: async (viewer) => `signed-${viewer.userId}-${++signed}` }),
+    ]);
     const refreshing = new SubscriptionEventResolver({
-      dataSources,
+      dataSources: { products: new SubgraphDataSource({ url: products.url }, 'products', signing) },
       logger,
-      clock,
-      signIdentity: async (viewer) => `signed-${viewer.userId}-${++signed}`,
-      identityMaxAgeMs: 30_000,
     });
+    const context = { operation: operationOf({ userId: 'u1', role: 'CUSTOMER', expiresAt: Number.MAX_SAFE_INTEGER }) };
     const plan = planner.plan(parse('subscription { reviewAdded { product { name } } }'));
     const event = { data: { reviewAdded: { product: { __typename: 'Product', id: 'p3' } } } };
 

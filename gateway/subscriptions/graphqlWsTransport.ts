@@ -1,13 +1,11 @@
 import type http from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { GraphQLError, parse, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, parse, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
-import { AuthenticationFailed, type Authenticate, type AuthenticatedViewer } from '../auth/authenticate';
-import { SubscriptionService } from './subscriptionService';
-import type { AccessLog } from '../plugins/requestLogging';
+import type { SubscriptionService } from './subscriptionService';
+import { GatewayPipeline, GatewayRejection, type GatewayOperation, type GatewayRequest } from '../plugins/gatewayPlugin';
 
 export interface GraphqlWsTransportOptions {
   /** The gateway's HTTP server; upgrades to `path` become graphql-ws connections. */
@@ -16,11 +14,10 @@ export interface GraphqlWsTransportOptions {
   path?: string;
   /** Resolved lazily: the service exists once the supergraph is loaded. */
   service: () => SubscriptionService | undefined;
-  authenticate: Authenticate;
+  /** The gateway pipeline: each connection runs its request hooks (request id, identity), each subscription the rest. */
+  pipeline: GatewayPipeline;
   /** The CORS policy's origin check: a browser upgrade from another origin is refused with 403. */
   allowsOrigin: (origin: string | undefined, host: string | undefined) => boolean;
-  /** Writes one line per subscription when it ends. */
-  accessLog: AccessLog;
   logger: Logger;
   /** Largest message a client may send, in bytes. Default 64 KiB. */
   maxPayloadBytes?: number;
@@ -40,8 +37,7 @@ export interface GraphqlWsTransport {
 }
 
 interface ConnectionState {
-  viewer: AuthenticatedViewer;
-  requestId: string;
+  request: GatewayRequest;
   active: Set<string>;
 }
 
@@ -70,55 +66,51 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
-        let viewer: AuthenticatedViewer = null;
+        const request = GatewayPipeline.newRequest('graphql-ws', ctx.extra.request.headers, typeof header === 'string' ? header : undefined);
         try {
-          viewer = await options.authenticate({ authorization: typeof header === 'string' ? header : undefined });
+          await options.pipeline.request(request);
         } catch (error) {
-          if (error instanceof AuthenticationFailed) {
-            logger.debug({ reason: error.message }, 'graphql-ws connection refused');
-            // A token that cannot be checked now is not a bad token: close with 1013 (try again later), as HTTP answers 503.
-            if (error.reason === 'unavailable') ctx.extra.socket.close(1013, `${ErrorCode.SERVICE_UNAVAILABLE}: ${error.message}`.slice(0, 123));
-            return false;
-          }
-          throw error;
+          if (!(error instanceof GatewayRejection)) throw error;
+          logger.debug({ reason: error.message }, 'graphql-ws connection refused');
+          // 4403 is graphql-ws's own answer to `false`; any other code (1013 when tokens cannot be checked now) is closed here.
+          if (error.webSocketCloseCode !== 4403) ctx.extra.socket.close(error.webSocketCloseCode, `${error.code}: ${error.message}`.slice(0, 123));
+          return false;
         }
-        states.set(ctx, { viewer, requestId: randomUUID(), active: new Set() });
+        states.set(ctx, { request, active: new Set() });
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx);
         const service = options.service();
         if (!state || !service) return [new GraphQLError('The gateway is not ready for subscriptions yet.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
-        let isSubscription: boolean;
+        const operation = GatewayPipeline.newOperation(state.request, payload.operationName ?? null, `${state.request.requestId}:${id}`);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          const shaped = shapeErrors(options.pipeline, errors, operation);
+          options.pipeline.end(operation);
+          return shaped;
+        };
         try {
-          isSubscription = SubscriptionService.isSubscription(parse(payload.query), payload.operationName);
+          const definition = getOperationAST(parse(payload.query), payload.operationName);
+          if (definition && definition.operation !== 'subscription') {
+            return refuse([new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', { extensions: { code: 'BAD_REQUEST' } })]);
+          }
         } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        if (!isSubscription) {
-          return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', { extensions: { code: 'BAD_REQUEST' } })];
+          return refuse([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         if (state.active.size >= maxSubscriptions) {
-          return [new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })];
+          return refuse([new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })]);
         }
         // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
         state.active.add(id);
-        const requestId = `${state.requestId}:${id}`;
-        const logged = options.accessLog.subscription({ requestId, operationName: payload.operationName ?? null, operation: 'subscription', userId: state.viewer?.userId ?? null });
-        const started = await service.start(
-          { query: payload.query, operationName: payload.operationName, variables: payload.variables },
-          { viewer: state.viewer, expiresAt: state.viewer?.expiresAt, requestId },
-        );
+        const started = await service.start({ query: payload.query, operationName: payload.operationName, variables: payload.variables }, operation);
         if ('errors' in started) {
           state.active.delete(id);
-          logged.record.errorCodes = started.errors.map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
-          logged.end();
-          return started.errors;
+          return refuse(started.errors);
         }
         // graphql-ws executes what `onSubscribe` returns; the stream rides in the context to `subscribe` below.
-        const stream = tracked(started.stream, () => {
+        const stream = tracked(started.stream, options.pipeline, operation, () => {
           state.active.delete(id);
-          logged.end();
+          options.pipeline.end(operation);
         });
         return { schema: undefined as never, document: parse(payload.query), contextValue: { stream }, variableValues: payload.variables, operationName: payload.operationName };
       },
@@ -140,8 +132,16 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
   };
 }
 
-/** Wraps a stream so `onEnd` runs once when it finishes or is returned. */
-function tracked(stream: AsyncIterableIterator<ExecutionResult>, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
+/** The pipeline's shaping of each error, as the `GraphQLError`s graphql-ws sends. */
+function shapeErrors(pipeline: GatewayPipeline, errors: readonly GraphQLError[], operation: GatewayOperation): GraphQLError[] {
+  return errors.map((error) => {
+    const shaped = pipeline.formatGraphQLError(error, operation);
+    return new GraphQLError(shaped.message, { path: shaped.path, extensions: shaped.extensions });
+  });
+}
+
+/** Wraps a stream so each result's errors are shaped by the pipeline and `onEnd` runs once when it finishes or is returned. */
+function tracked(stream: AsyncIterableIterator<ExecutionResult>, pipeline: GatewayPipeline, operation: GatewayOperation, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
   let ended = false;
   const end = () => {
     if (!ended) {
@@ -153,6 +153,7 @@ function tracked(stream: AsyncIterableIterator<ExecutionResult>, onEnd: () => vo
     next: async () => {
       const result = await stream.next();
       if (result.done) end();
+      else if (result.value.errors?.length) return { done: false, value: { ...result.value, errors: shapeErrors(pipeline, result.value.errors, operation) } };
       return result;
     },
     return: async () => {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { sendJson } from '../../platform/http/graphqlHttp';
-import type { SubscriptionRequest, SubscriptionService, Subscriber } from './subscriptionService';
+import type { SubscriptionRequest, SubscriptionService } from './subscriptionService';
+import type { GatewayOperation, GatewayPipeline } from '../plugins/gatewayPlugin';
 
 /** True when the client accepts Apollo's multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`). */
 export function acceptsMultipartSubscriptions(req: IncomingMessage): boolean {
@@ -19,8 +20,8 @@ const END = '--\r\n';
 export interface MultipartOptions {
   /** Interval of the empty `{}` parts that keep proxies from closing an idle response. Default 5000 ms. */
   heartbeatMs?: number;
-  /** Shapes each error as the HTTP path does (codes kept, internals hidden in production). */
-  formatError: (error: GraphQLError) => unknown;
+  /** The gateway pipeline, whose error shaping every error sent goes through. */
+  pipeline: GatewayPipeline;
 }
 
 /**
@@ -36,11 +37,12 @@ export async function serveMultipartSubscription(
   res: ServerResponse,
   service: SubscriptionService,
   request: SubscriptionRequest,
-  subscriber: Subscriber,
+  operation: GatewayOperation,
   options: MultipartOptions,
 ): Promise<void> {
-  const started = await service.start(request, subscriber);
-  if ('errors' in started) return sendJson(res, 200, { errors: started.errors.map(options.formatError) });
+  const formatError = (error: GraphQLError) => options.pipeline.formatGraphQLError(error, operation);
+  const started = await service.start(request, operation);
+  if ('errors' in started) return sendJson(res, 200, { errors: started.errors.map(formatError) });
   const { stream } = started;
   res.writeHead(200, {
     'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
@@ -58,7 +60,7 @@ export async function serveMultipartSubscription(
   req.on('close', stop);
   res.on('close', stop);
   try {
-    for await (const result of stream) write(toPart(result, options.formatError));
+    for await (const result of stream) write(toPart(result, formatError));
   } finally {
     clearInterval(heartbeat);
     if (!res.writableEnded && !res.destroyed) res.end(END);
@@ -66,7 +68,7 @@ export async function serveMultipartSubscription(
 }
 
 /** A result with data is a payload; one with errors only ends the subscription (transport-level, per the protocol). */
-function toPart(result: ExecutionResult, formatError: MultipartOptions['formatError']): unknown {
+function toPart(result: ExecutionResult, formatError: (error: GraphQLError) => unknown): unknown {
   const errors = result.errors?.map((error) => formatError(error));
   if (result.data === undefined && errors?.length) return { payload: null, errors };
   return { payload: { data: result.data ?? null, ...(errors?.length ? { errors } : {}) } };

@@ -1,7 +1,5 @@
 import type { ExecutionResult, FormattedExecutionResult } from 'graphql';
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import { systemClock, type Clock } from '../../platform/clock';
-import type { Identity } from '../../platform/auth/identity';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
 import type { PlannedSubscription } from './subscriptionPlanner';
@@ -9,31 +7,15 @@ import type { PlannedSubscription } from './subscriptionPlanner';
 /** The request context `executeQueryPlan` takes (`@apollo/server-gateway-interface`'s, reached through the gateway's own signature). */
 type GatewayRequestContext = Parameters<typeof executeQueryPlan>[2];
 
-/** Identity tokens live 60 s (platform/auth/gatewayIdentity.ts); re-signing at half that leaves a margin for slow plans. */
-const DEFAULT_IDENTITY_MAX_AGE_MS = 30_000;
-
 export interface SubscriptionEventResolverOptions {
   /**
    * The gateway's data sources by subgraph name (a `SubgraphDataSource` each),
-   * through which every entity fetch goes, so it carries the signed identity
-   * and request id like a query's fetches do.
+   * through which every entity fetch goes, so the pipeline's subgraph-request
+   * hooks (signed identity, request id) apply as to a query's fetches.
    */
   dataSources: Readonly<Record<string, GraphQLDataSource<GatewayContext>>>;
   /** Receives `executeQueryPlan`'s own diagnostics. */
   logger: Logger;
-  /**
-   * Signs the viewer's identity for subgraphs, e.g.
-   * `(viewer) => signGatewayIdentity(viewer, secret)`. A subscription outlives
-   * the one-minute identity token its context was created with, so when this
-   * is given each context gets a token of its own for entity fetches, signed
-   * again once it is `identityMaxAgeMs` old. Default: none; the context's
-   * `identityToken` is used as it is.
-   */
-  signIdentity?: (viewer: Identity) => Promise<string>;
-  /** Age after which a token from `signIdentity` is replaced. Default 30 000 ms. */
-  identityMaxAgeMs?: number;
-  /** The source of time for token ages. Default `systemClock`. */
-  clock?: Clock;
 }
 
 /**
@@ -46,18 +28,9 @@ export interface SubscriptionEventResolverOptions {
 export class SubscriptionEventResolver {
   private readonly dataSources: Readonly<ServiceMap>;
   private readonly logger: Logger;
-  private readonly signIdentity: ((viewer: Identity) => Promise<string>) | undefined;
-  private readonly identityMaxAgeMs: number;
-  private readonly clock: Clock;
-  // One identity token per context, so events of one subscription share it until it ages.
-  private readonly identities = new WeakMap<GatewayContext, { token: Promise<string>; signedAt: number }>();
-
   constructor(options: SubscriptionEventResolverOptions) {
     this.dataSources = options.dataSources;
     this.logger = options.logger;
-    this.signIdentity = options.signIdentity;
-    this.identityMaxAgeMs = options.identityMaxAgeMs ?? DEFAULT_IDENTITY_MAX_AGE_MS;
-    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -83,7 +56,6 @@ export class SubscriptionEventResolver {
       data: upstreamResult.data == null ? upstreamResult.data : structuredClone(upstreamResult.data),
       errors: upstreamResult.errors?.map((error) => ('toJSON' in error ? error.toJSON() : error)),
     };
-    const fetchContext = await this.withFreshIdentity(context);
 
     // The primary's subgraph may also serve entity fetches later in the plan, so
     // only the primary fetch (the one subscription operation) is answered from the event.
@@ -103,7 +75,7 @@ export class SubscriptionEventResolver {
     // `metrics` (and `overallCachePolicy` when set); no cache, hash or source text exists for an event.
     const requestContext = {
       request: { operationName: plan.operationName ?? undefined, variables: requestVariables },
-      context: fetchContext,
+      context,
       logger: this.logger,
       schema: plan.schemas.apiGraphQLSchema,
       document: plan.document,
@@ -121,21 +93,5 @@ export class SubscriptionEventResolver {
       plan.schemas.supergraphSchema,
       plan.schemas.apiSchema,
     );
-  }
-
-  private async withFreshIdentity(context: GatewayContext): Promise<GatewayContext> {
-    if (!this.signIdentity || !context.viewer) return context;
-    const now = this.clock.now().getTime();
-    let identity = this.identities.get(context);
-    if (!identity || now - identity.signedAt >= this.identityMaxAgeMs) {
-      identity = { token: this.signIdentity(context.viewer), signedAt: now };
-      this.identities.set(context, identity);
-      // A failed signature is not remembered, so the next event tries again.
-      const failed = identity;
-      failed.token.catch(() => {
-        if (this.identities.get(context) === failed) this.identities.delete(context);
-      });
-    }
-    return { ...context, identityToken: await identity.token };
   }
 }

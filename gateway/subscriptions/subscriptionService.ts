@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
-import type { Identity, Viewer } from '../../platform/auth/identity';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
 import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
-import { IDENTITY_EXTENSION, REQUEST_ID_EXTENSION } from '../../platform/auth/gatewayIdentity';
-import { UpstreamSubscriptionError, UpstreamSubscriptionPool, type UpstreamSubscription } from './upstream';
+import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
+import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
 
 /** One client subscription as a transport received it. */
 export interface SubscriptionRequest {
@@ -18,28 +17,22 @@ export interface SubscriptionRequest {
   variables?: Record<string, unknown> | null;
 }
 
-/** Who subscribes, as the transport authenticated them. */
-export interface Subscriber {
-  viewer: Viewer;
-  /** When the subscriber's token expires (ms since the epoch); the subscription ends then. */
-  expiresAt?: number;
-  requestId: string;
-}
-
 export interface SubscriptionServiceOptions {
   supergraphSdl: string;
   /** Each subgraph's HTTP URL; its graphql-ws endpoint is the same URL over ws://. */
   subgraphUrls: Readonly<Record<string, string>>;
   /** The gateway's data sources by subgraph name, for entity fetches. */
   dataSources: Readonly<Record<string, GraphQLDataSource<GatewayContext>>>;
-  /** Signs a viewer's identity for subgraphs (upstream subscription and entity fetches). */
-  signIdentity: (viewer: Identity) => Promise<string>;
+  /**
+   * The gateway pipeline: every subscription runs its `onOperation` and
+   * `onPlan` hooks, and its upstream subscription and entity fetches its
+   * `onSubgraphRequest` hooks (signed identity, request id), like a query.
+   */
+  pipeline: GatewayPipeline;
   logger: Logger;
-  /** Allow introspection in subscriptions (it is refused at the subscription root anyway). Default false. */
-  introspection?: boolean;
   /** Results kept for a subscriber that reads slowly before it is ended. Default 100. */
   maxQueuedPerSubscriber?: number;
-  /** How often a shared upstream subscription's identity token is signed again. Default 30 000 ms. */
+  /** How often a shared upstream subscription asks the pipeline for its subgraph headers again (the identity plugin re-signs what has aged). Default 10 000 ms. */
   identityRefreshMs?: number;
   /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
   viewerDependent?: readonly string[];
@@ -63,6 +56,7 @@ interface Topic {
   key: string;
   plan: PlannedSubscription;
   variables: Record<string, unknown>;
+  /** The operation the topic's upstream subscription and entity fetches run as: the first subscriber's, with the resolving viewer. */
   context: GatewayContext;
   listeners: Set<Listener>;
   upstream: UpstreamSubscription;
@@ -88,6 +82,7 @@ export class SubscriptionService {
   private readonly pool: UpstreamSubscriptionPool;
   private readonly resolver: SubscriptionEventResolver;
   private readonly topics = new Map<string, Topic>();
+  private readonly opening = new Map<string, Promise<Topic>>();
   private readonly logger: Logger;
   private readonly maxQueued: number;
   private readonly identityRefreshMs: number;
@@ -97,10 +92,10 @@ export class SubscriptionService {
   constructor(private readonly options: SubscriptionServiceOptions) {
     this.planner = new SubscriptionPlanner(options.supergraphSdl);
     this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls });
-    this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger, signIdentity: options.signIdentity });
+    this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger });
     this.logger = options.logger;
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
-    this.identityRefreshMs = options.identityRefreshMs ?? 30_000;
+    this.identityRefreshMs = options.identityRefreshMs ?? 10_000;
     this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
   }
 
@@ -124,11 +119,13 @@ export class SubscriptionService {
   }
 
   /**
-   * Starts one client subscription. Returns `{ errors }` when it is refused
-   * (parse, validation, variables, introspection), else the stream of
-   * results; calling the stream's `return()` ends it and frees what it held.
+   * Starts one client subscription as `operation` (whose request carries the
+   * verified caller and the request id). Returns `{ errors }` when it is
+   * refused (parse, validation, the pipeline's `onOperation` hooks — limits,
+   * introspection policy —, variables), else the stream of results; calling
+   * the stream's `return()` ends it and frees what it held.
    */
-  async start(request: SubscriptionRequest, subscriber: Subscriber): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
+  async start(request: SubscriptionRequest, operation: GatewayOperation): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
     if (this.closed) return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
     let document: DocumentNode;
     try {
@@ -136,29 +133,43 @@ export class SubscriptionService {
     } catch (error) {
       return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
     }
-    if (!this.options.introspection && /\b__(schema|type)\b/.test(request.query)) {
-      return { errors: [new GraphQLError('Introspection is disabled.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
-    }
+    operation.document = document;
+    operation.operation = getOperationAST(document, request.operationName) ?? undefined;
+    if (operation.operation?.name) operation.operationName = operation.operation.name.value;
     const invalid = this.planner.validate(document, request.operationName);
     if (invalid.length) return { errors: invalid };
+    try {
+      await this.options.pipeline.operation(operation);
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
+    }
     let plan: PlannedSubscription;
     try {
       plan = this.planner.plan(document, request.operationName);
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] };
     }
+    this.options.pipeline.plan(operation, plan.queryPlan);
     const variables = request.variables ?? {};
     const badVariables = validateVariables(plan, variables);
     if (badVariables.length) return { errors: badVariables };
 
     // A viewer-independent subscription is resolved as nobody in particular, and shared by everyone.
+    const { viewer } = operation.request;
     const perViewer = selectsViewerDependent(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
-    const resolvingViewer = perViewer ? subscriber.viewer : null;
+    const resolvingViewer = perViewer ? viewer : null;
     const key = createHash('sha256')
       .update(JSON.stringify([print(document), request.operationName ?? null, variables, resolvingViewer?.userId ?? null, resolvingViewer?.role ?? null]))
       .digest('hex');
-    const topic = this.topics.get(key) ?? (await this.openTopic(key, plan, variables, { ...subscriber, viewer: resolvingViewer }));
-    return { stream: this.listen(topic, subscriber) };
+    // Identical subscriptions arriving together wait for the one topic being opened rather than open their own.
+    let opening = this.opening.get(key);
+    if (!this.topics.has(key) && !opening) {
+      opening = this.openTopic(key, plan, variables, topicOperation(operation, resolvingViewer)).finally(() => this.opening.delete(key));
+      this.opening.set(key, opening);
+    }
+    const topic = this.topics.get(key) ?? (await opening!);
+    return { stream: this.listen(topic, viewer?.expiresAt) };
   }
 
   /** Ends every subscription with a retryable error and closes upstream connections. */
@@ -168,21 +179,24 @@ export class SubscriptionService {
     await this.pool.close();
   }
 
-  private async openTopic(key: string, plan: PlannedSubscription, variables: Record<string, unknown>, subscriber: Subscriber): Promise<Topic> {
-    const { viewer } = subscriber;
-    let identity = viewer ? await this.options.signIdentity(viewer) : undefined;
-    const context: GatewayContext = { viewer, requestId: subscriber.requestId, identityToken: identity };
+  private async openTopic(key: string, plan: PlannedSubscription, variables: Record<string, unknown>, operation: GatewayOperation): Promise<Topic> {
+    const headersNow = async () => {
+      const headers = new Map<string, string>();
+      await this.options.pipeline.subgraphRequest(operation, { subgraph: plan.serviceName, headers });
+      return extensionsFromHeaders(headers);
+    };
+    let extensions = await headersNow();
     const upstream = this.pool.subscribe(plan.serviceName, {
       query: plan.primaryOperation,
       operationName: plan.primaryOperationName,
       variables: primaryVariables(plan, variables),
       // Read at every (re)subscribe, so a reconnect carries a fresh identity.
-      extensions: () => ({ ...(identity ? { [IDENTITY_EXTENSION]: identity } : {}), [REQUEST_ID_EXTENSION]: subscriber.requestId }),
+      extensions: () => extensions,
     });
-    const topic: Topic = { key, plan, variables, context, listeners: new Set(), upstream };
-    if (viewer) {
+    const topic: Topic = { key, plan, variables, context: { operation }, listeners: new Set(), upstream };
+    if (operation.request.viewer) {
       topic.refresh = setInterval(() => {
-        this.options.signIdentity(viewer).then((token) => (identity = token), () => undefined);
+        headersNow().then((fresh) => (extensions = fresh), () => undefined);
       }, this.identityRefreshMs);
       topic.refresh.unref();
     }
@@ -221,7 +235,7 @@ export class SubscriptionService {
   }
 
   /** One subscriber's view of a topic: a bounded queue read as an async iterator. */
-  private listen(topic: Topic, subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> {
+  private listen(topic: Topic, expiresAt: number | undefined): AsyncIterableIterator<ExecutionResult> {
     const queue: ExecutionResult[] = [];
     let waiting: ((value: IteratorResult<ExecutionResult>) => void) | undefined;
     let done = false;
@@ -263,8 +277,8 @@ export class SubscriptionService {
       },
     };
     topic.listeners.add(listener);
-    if (subscriber.expiresAt !== undefined) {
-      const ms = Math.max(0, subscriber.expiresAt - Date.now());
+    if (expiresAt !== undefined) {
+      const ms = Math.max(0, expiresAt - Date.now());
       expiry = setTimeout(() => {
         listener.end({ errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })] });
       }, Math.min(ms, 2 ** 31 - 1));
@@ -288,4 +302,19 @@ export class SubscriptionService {
     };
     return iterator;
   }
+}
+
+/**
+ * The operation a shared topic runs as upstream: the first subscriber's id
+ * and transport, with the viewer it resolves as (null for a viewer-independent
+ * subscription, so its fetches are anonymous whoever subscribed first).
+ */
+function topicOperation(first: GatewayOperation, viewer: GatewayOperation['request']['viewer']): GatewayOperation {
+  const request = GatewayPipeline.newRequest(first.request.transport, {}, undefined);
+  request.requestId = first.id;
+  request.viewer = viewer;
+  const operation = GatewayPipeline.newOperation(request, first.operationName, first.id);
+  operation.document = first.document;
+  operation.operation = first.operation;
+  return operation;
 }

@@ -1,3 +1,5 @@
+import { IDENTITY_EXTENSION, IDENTITY_HEADER, REQUEST_ID_EXTENSION } from '../../platform/auth/gatewayIdentity';
+import { REQUEST_ID_HEADER } from '../plugins/requestId';
 import WebSocket from 'ws';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
@@ -247,4 +249,19 @@ function hasMessage(value: unknown): value is { message: string } {
 
 function isCloseEvent(value: unknown): value is { code: number; reason: string } {
   return typeof value === 'object' && value !== null && 'code' in value && typeof (value as { code: unknown }).code === 'number' && 'reason' in value;
+}
+
+/**
+ * The subgraph headers the pipeline gives a request, as the `extensions` of
+ * an upstream graphql-ws subscribe message, where there are no
+ * per-operation headers: the signed identity and the request id, under the
+ * keys the subgraphs read (`platform/auth/gatewayIdentity.ts`).
+ */
+export function extensionsFromHeaders(headers: ReadonlyMap<string, string>): Record<string, unknown> {
+  const extensions: Record<string, unknown> = {};
+  const identity = headers.get(IDENTITY_HEADER);
+  const requestId = headers.get(REQUEST_ID_HEADER);
+  if (identity) extensions[IDENTITY_EXTENSION] = identity;
+  if (requestId) extensions[REQUEST_ID_EXTENSION] = requestId;
+  return extensions;
 }

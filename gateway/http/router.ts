@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'graphql';
+import type { ApolloServer } from '@apollo/server';
+import { ErrorCode } from '../../platform/errors';
+import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../../platform/http/graphqlHttp';
+import type { GatewayContext } from '../context';
+import { GatewayPipeline, GatewayRejection } from '../plugins/gatewayPlugin';
+import { REQUEST_ID_HEADER } from '../plugins/requestId';
+import { SubscriptionService, type SubscriptionRequest } from '../subscriptions/subscriptionService';
+import { acceptsMultipartSubscriptions, serveMultipartSubscription } from '../subscriptions/multipartTransport';
+import type { CorsPolicy } from './cors';
+
+export interface GatewayRouterOptions {
+  pipeline: GatewayPipeline;
+  apollo: ApolloServer<GatewayContext>;
+  subscriptions: SubscriptionService;
+  cors: CorsPolicy;
+  /** Largest request body in bytes. */
+  maxBodyBytes?: number;
+  /** `GET /ready`: whether the gateway can serve, and the body that says why. */
+  readiness(): Promise<{ ready: boolean; body: Record<string, unknown> }>;
+}
+
+/**
+ * The gateway's HTTP routes: `GET /health` (alive), `GET /ready`, and
+ * `/graphql`, where every request runs the pipeline's request hooks (request
+ * id, identity), then CORS, then becomes a multipart subscription or an
+ * operation handed to Apollo Server. Each request's operation ends — and is
+ * access-logged — when its response closes.
+ */
+export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { pipeline, cors } = options;
+  return async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/ready' && req.method === 'GET') {
+      const { ready, body } = await options.readiness();
+      return sendJson(res, ready ? 200 : 503, body);
+    }
+    if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}; GraphQL is served at /graphql.` });
+
+    const request = GatewayPipeline.newRequest('http', req.headers, single(req.headers.authorization));
+    let rejection: GatewayRejection | undefined;
+    try {
+      await pipeline.request(request);
+    } catch (error) {
+      if (!(error instanceof GatewayRejection)) throw error;
+      rejection = error;
+    }
+    res.setHeader(REQUEST_ID_HEADER, request.requestId);
+    const operation = GatewayPipeline.newOperation(request, null);
+    // A CORS preflight is no operation: it gets no access-log line.
+    if (req.method !== 'OPTIONS') {
+      res.once('close', () => {
+        operation.status = res.statusCode;
+        pipeline.end(operation);
+      });
+    }
+    if (cors.handle(req, res)) {
+      if (res.statusCode === 403) operation.errorCodes = [ErrorCode.FORBIDDEN];
+      return;
+    }
+    if (rejection) {
+      operation.errorCodes = [rejection.code];
+      for (const [name, value] of Object.entries(rejection.headers)) res.setHeader(name, value);
+      return sendRequestError(res, rejection.status, rejection.code, rejection.message);
+    }
+    const read = await readGraphQLBody(req, res, options.maxBodyBytes);
+    if (!read) return;
+    const subscription = subscriptionRequestOf(read.body);
+    if (subscription) {
+      request.transport = 'multipart';
+      operation.operationName = subscription.operationName ?? null;
+      if (!acceptsMultipartSubscriptions(req)) {
+        operation.errorCodes = ['BAD_REQUEST'];
+        return sendRequestError(res, 406, 'BAD_REQUEST', 'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.');
+      }
+      return serveMultipartSubscription(req, res, options.subscriptions, subscription, operation, { pipeline });
+    }
+    await handleGraphQLHttp(options.apollo, req, res, async () => ({ operation }), options.maxBodyBytes, read);
+  };
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The request when `body` is a single subscription operation (parseable, with a query string), else undefined. */
+function subscriptionRequestOf(body: unknown): SubscriptionRequest | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { query, operationName, variables } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || !/\bsubscription\b/.test(query)) return undefined;
+  try {
+    const name = typeof operationName === 'string' ? operationName : null;
+    if (!SubscriptionService.isSubscription(parse(query), name)) return undefined;
+    return { query, operationName: name, variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null };
+  } catch {
+    // Not parseable: Apollo Server answers it with GRAPHQL_PARSE_FAILED.
+    return undefined;
+  }
+}

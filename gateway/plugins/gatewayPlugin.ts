@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { QueryPlan } from '@apollo/query-planner';
+import type { AuthenticatedViewer } from '../auth/authenticate';
+
+/** How an operation reached the gateway. */
+export type Transport = 'http' | 'multipart' | 'graphql-ws';
+
+/**
+ * One HTTP request, or one graphql-ws connection (its `connection_init`):
+ * what arrived and who sent it. Plugins fill in `requestId` and `viewer`.
+ */
+export interface GatewayRequest {
+  transport: Transport;
+  /** The HTTP request's headers (for a WebSocket, the upgrade request's). */
+  headers: IncomingHttpHeaders;
+  /** The credentials: the `Authorization` header, or the `authorization` connection parameter of a WebSocket. */
+  authorization: string | undefined;
+  /** Set by the request-id plugin. */
+  requestId: string;
+  /** Set by the identity plugin: the verified caller, or null. */
+  viewer: AuthenticatedViewer;
+  /** Per-request state of plugins, keyed by each plugin's own symbol. */
+  readonly state: Map<symbol, unknown>;
+}
+
+/** One GraphQL operation: an HTTP query or mutation, or one subscription on either subscription transport. */
+export interface GatewayOperation {
+  readonly request: GatewayRequest;
+  /** The request id, and for a graphql-ws subscription `<connection request id>:<subscription id>`. */
+  id: string;
+  /** Set once parsed. */
+  document?: DocumentNode;
+  /** The operation the document and `operationName` select; unset when they select none. */
+  operation?: OperationDefinitionNode;
+  operationName: string | null;
+  /** The HTTP status sent, when the transport has one. */
+  status?: number;
+  /** The `extensions.code` of every error sent. */
+  errorCodes: string[];
+  /** When it began (`performance.now()`). */
+  readonly startedAt: number;
+  /** Per-operation state of plugins. */
+  readonly state: Map<symbol, unknown>;
+}
+
+/** What a plugin may add to a request the gateway sends to a subgraph (an HTTP fetch, or an upstream subscription). */
+export interface SubgraphRequest {
+  subgraph: string;
+  /** Headers to send: on HTTP as headers; on an upstream graphql-ws subscription mapped to `extensions` (see `upstreamExtensions`). */
+  headers: Map<string, string>;
+}
+
+/** A request refused before any operation ran: the status and code it is answered with. */
+export class GatewayRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The close code when the request is a WebSocket connection. */
+    readonly webSocketCloseCode: number,
+    /** Extra response headers (e.g. `www-authenticate`). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GatewayRejection';
+  }
+}
+
+/**
+ * One cross-cutting concern of the gateway, with a hook for each phase of an
+ * operation's life. Every transport — HTTP GET/POST, graphql-ws, multipart
+ * subscriptions — runs the same hooks through `GatewayPipeline`, so a concern
+ * written once applies everywhere. Each hook is optional.
+ */
+export interface GatewayPlugin {
+  /** For logs and errors. */
+  readonly name: string;
+  /** A request or WebSocket connection arrived, before its body is read. Throw `GatewayRejection` to refuse it. */
+  onRequest?(request: GatewayRequest): void | Promise<void>;
+  /** The operation is parsed and valid against the schema, not yet planned. Throw a `GraphQLError` (with `extensions.code`, and `extensions.http.status`) to refuse it. */
+  onOperation?(operation: GatewayOperation): void | Promise<void>;
+  /** The operation's query plan is made. */
+  onPlan?(operation: GatewayOperation, plan: QueryPlan): void;
+  /** A request to a subgraph is about to be sent on the operation's behalf. */
+  onSubgraphRequest?(operation: GatewayOperation, request: SubgraphRequest): void | Promise<void>;
+  /** Shapes each error sent to the client; plugins run in order, each on the previous one's result. */
+  formatError?(formatted: GraphQLFormattedError, error: unknown, operation: GatewayOperation | undefined): GraphQLFormattedError;
+  /** The operation ended: its response was sent, or its subscription completed. Runs once. */
+  onEnd?(operation: GatewayOperation): void;
+}
+
+/** Runs the plugins' hooks, in the order the plugins were given. */
+export class GatewayPipeline {
+  private readonly ended = new WeakSet<GatewayOperation>();
+
+  constructor(readonly plugins: readonly GatewayPlugin[]) {}
+
+  /** A fresh request for a transport, before any plugin ran. */
+  static newRequest(transport: Transport, headers: IncomingHttpHeaders, authorization: string | undefined): GatewayRequest {
+    return { transport, headers, authorization, requestId: '', viewer: null, state: new Map() };
+  }
+
+  /** A fresh operation of `request`; `id` defaults to the request id. */
+  static newOperation(request: GatewayRequest, operationName: string | null, id = request.requestId): GatewayOperation {
+    return { request, id, operationName, errorCodes: [], startedAt: performance.now(), state: new Map() };
+  }
+
+  async request(request: GatewayRequest): Promise<void> {
+    for (const plugin of this.plugins) await plugin.onRequest?.(request);
+  }
+
+  async operation(operation: GatewayOperation): Promise<void> {
+    for (const plugin of this.plugins) await plugin.onOperation?.(operation);
+  }
+
+  plan(operation: GatewayOperation, plan: QueryPlan): void {
+    for (const plugin of this.plugins) plugin.onPlan?.(operation, plan);
+  }
+
+  async subgraphRequest(operation: GatewayOperation, request: SubgraphRequest): Promise<void> {
+    for (const plugin of this.plugins) await plugin.onSubgraphRequest?.(operation, request);
+  }
+
+  formatError(formatted: GraphQLFormattedError, error: unknown, operation?: GatewayOperation): GraphQLFormattedError {
+    let shaped = formatted;
+    for (const plugin of this.plugins) if (plugin.formatError) shaped = plugin.formatError(shaped, error, operation);
+    if (operation) operation.errorCodes.push(String(shaped.extensions?.code ?? 'UNKNOWN'));
+    return shaped;
+  }
+
+  /** Shapes a `GraphQLError` raised by the gateway itself (subscriptions, transports). */
+  formatGraphQLError(error: GraphQLError, operation?: GatewayOperation): GraphQLFormattedError {
+    return this.formatError(error.toJSON(), error, operation);
+  }
+
+  end(operation: GatewayOperation): void {
+    if (this.ended.has(operation)) return;
+    this.ended.add(operation);
+    for (const plugin of this.plugins) plugin.onEnd?.(operation);
+  }
+}
