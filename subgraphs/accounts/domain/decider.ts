@@ -2,6 +2,7 @@ import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict } from '../../../platform/errors';
 import type { AccountsEvent } from './events';
 import { validateSignUp, type SignUp, type User } from './user';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Create a CUSTOMER account with the id the handler chose. */
 export interface SignUpCommand {
@@ -33,9 +34,7 @@ export function decide(command: AccountsCommand, state: UserState): NewEvent<Acc
       const { email, name } = validateSignUp(command.account);
       return [{ type: 'UserSignedUp', aggregateId: command.userId, aggregateVersion: 1, data: { email, name, role: 'CUSTOMER' } }];
     }
-    default: {
-      const unknown: never = command.type;
-      throw new Error(`Unknown accounts command "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command.type, 'accounts command');
   }
 }

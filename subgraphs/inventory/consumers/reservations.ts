@@ -5,6 +5,7 @@ import type { Outbox } from '../../../platform/events/outbox';
 import type { Transaction } from '../../../platform/storage/database';
 import type { ReservationTrigger } from '../domain/orderEvents';
 import { decideReservation, evolveReservation, type ReservationCommand, type ReservationState, type ReservationStatus } from '../domain/reservation';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** The consumer's durable name. */
 export const RESERVATIONS_CONSUMER = 'inventory.reservations';
@@ -42,10 +43,8 @@ function commandFor(event: DeliveredEvent<ReservationTrigger>): ReservationComma
     case 'OrderCancelled':
       // Whatever the status the order was cancelled from: an order cancelled while PENDING may have been reserved meanwhile.
       return { type: 'ReleaseStock', orderId };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unexpected orders event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'orders event');
   }
 }
 

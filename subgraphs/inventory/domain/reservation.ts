@@ -1,4 +1,5 @@
 import type { NewInventoryEvent } from './events';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Where an order's reservation is in its life. */
 export type ReservationStatus = 'RESERVED' | 'RELEASED';
@@ -79,17 +80,12 @@ export function decideReservation(command: ReservationCommand, state: Reservatio
           ];
         case 'RELEASED':
           return [];
-        default: {
-          // A status added to the union without a case here fails to compile.
-          const unknown: never = reservation.status;
-          throw new Error(`Unknown reservation status "${String(unknown)}".`);
-        }
+        default:
+          throw new UnreachableCaseError(reservation.status, 'reservation status');
       }
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown reservation command "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command, 'reservation command');
   }
 }
 
@@ -111,9 +107,7 @@ export function evolveReservation(state: ReservationState, event: NewInventoryEv
       return state;
     case 'StockRestocked':
       throw new Error('StockRestocked is about a product, not an order reservation.');
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown inventory event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'inventory event');
   }
 }

@@ -5,6 +5,7 @@ import type { Outbox } from '../../../platform/events/outbox';
 import { decide, evolve, type OrderCommand } from '../domain/order';
 import type { ReservationOutcome } from '../domain/inventoryEvents';
 import { loadOrderState, updateOrder } from '../orderStore';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** The consumer's durable name. */
 export const ORDER_SAGA_CONSUMER = 'orders.saga';
@@ -16,10 +17,8 @@ function commandFor(event: ReservationOutcome): OrderCommand {
       return { type: 'ConfirmOrder' };
     case 'StockReservationRejected':
       return { type: 'RejectOrder', shortfalls: event.data.shortfalls };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unexpected inventory event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'inventory event');
   }
 }
 

@@ -1,6 +1,7 @@
 import { conflict } from '../../../platform/errors';
 import type { NewOrderEvent } from './events';
 import { priceOrder, type OrderLineRequest } from './placeOrder';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Where an order is in its life. */
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
@@ -78,11 +79,8 @@ export function nextStatusOnCancel(status: OrderStatus): OrderStatus {
     case 'REJECTED':
     case 'CANCELLED':
       throw conflict(`Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`);
-    default: {
-      // A status added to the union without a case here fails to compile.
-      const unknown: never = status;
-      throw new Error(`Unknown order status "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(status, 'order status');
   }
 }
 
@@ -158,10 +156,8 @@ export function decide(command: OrderCommand, state: OrderState | null): NewOrde
         },
       ];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown order command "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command, 'order command');
   }
 }
 
@@ -178,10 +174,8 @@ function awaitsInventory(state: OrderState): boolean {
     case 'REJECTED':
     case 'CANCELLED':
       return false;
-    default: {
-      const unknown: never = state.status;
-      throw new Error(`Unknown order status "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(state.status, 'order status');
   }
 }
 
@@ -206,9 +200,7 @@ export function evolve(state: OrderState | null, event: NewOrderEvent): OrderSta
       return { ...state, status: 'REJECTED', version: event.aggregateVersion, rejectionReason: event.data.reason };
     case 'OrderCancelled':
       return { ...state, status: 'CANCELLED', version: event.aggregateVersion };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown order event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'order event');
   }
 }

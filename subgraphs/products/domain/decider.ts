@@ -2,6 +2,7 @@ import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict, notFound } from '../../../platform/errors';
 import type { Money, ProductsEvent } from '../../../schema/events/products';
 import { validateNewProduct, validatePrice, type NewProduct } from './product';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Add a product to the catalog under the id the handler chose. */
 export interface CreateProduct {
@@ -70,10 +71,8 @@ export function decide(command: ProductsCommand, state: ProductState | null): Ne
         },
       ];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown products command ${JSON.stringify(unknown)}.`);
-    }
+    default:
+      throw new UnreachableCaseError(command, 'products command');
   }
 }
 
@@ -85,9 +84,7 @@ export function evolve(state: ProductState | null, event: NewEvent<ProductsEvent
     case 'ProductPriceChanged':
       if (!state) throw new Error(`ProductPriceChanged for product "${event.aggregateId}" before its ProductCreated.`);
       return { ...state, price: { ...event.data.price }, version: event.aggregateVersion };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown products event ${JSON.stringify(unknown)}.`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'products event');
   }
 }

@@ -2,6 +2,7 @@ import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict } from '../../../platform/errors';
 import type { ReviewsEvent } from './events';
 import { validateNewReview, type NewReview, type Review } from './review';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Review a product as `authorId`, under the review id the handler chose. */
 export interface AddReview {
@@ -42,9 +43,7 @@ export function decide(command: ReviewsCommand, state: ReviewState): NewEvent<Re
         },
       ];
     }
-    default: {
-      const unknown: never = command.type;
-      throw new Error(`Unknown reviews command "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command.type, 'reviews command');
   }
 }
