@@ -4,7 +4,7 @@ import type { Outbox } from '../../../platform/events/outbox';
 import { conflict } from '../../../platform/errors';
 import { newId } from '../../../platform/ids';
 import type { SignUp } from '../domain/user';
-import { decide } from '../domain/decider';
+import { decide } from '../domain/userDecider';
 import { hashPassword } from '../passwordHash';
 import { issueAccessToken, type AuthSession, type JwtSettings } from '../accessToken';
 import type { SigningKey } from '../signingKey';

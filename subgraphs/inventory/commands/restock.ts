@@ -5,7 +5,8 @@ import { requireAdmin } from '../../../platform/auth/authorize';
 import { notFound } from '../../../platform/errors';
 import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
-import { decideRestock, evolveStock, validateRestock, type Restock, type Stock } from '../domain/stock';
+import { evolve, validateRestock, type Restock, type Stock } from '../domain/stock';
+import { decide } from '../domain/stockDecider';
 import { toStock, type StockRow } from '../stockRow';
 import { knownProducts } from '../queries/knownProducts/knownProducts';
 
@@ -38,8 +39,8 @@ export async function restock(
     ]);
     const [current] = await tx.query<StockRow>('select * from inventory.stock where product_id = $1 for update', [restock.productId]);
     const state = { quantity: current!.quantity, version: current!.version };
-    const events = decideRestock(restock, state);
-    const next = events.reduce(evolveStock, state);
+    const events = decide({ type: 'Restock', ...restock }, state);
+    const next = events.reduce(evolve, state);
     const [written] = await tx.query<StockRow>(
       'update inventory.stock set quantity = $2, version = $3, updated_at = $4 where product_id = $1 returning *',
       [restock.productId, next.quantity, next.version, deps.clock.now()],

@@ -3,9 +3,13 @@ import type { ConsumerDefinition } from '../../../platform/events/consumer';
 import { causedBy, type DeliveredEvent } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import type { Transaction } from '../../../platform/storage/database';
-import type { ReservationTrigger } from '../domain/orderEvents';
-import { decideReservation, evolveReservation, type ReservationCommand, type ReservationState, type ReservationStatus } from '../domain/reservation';
+import type { OrderCancelled, OrderPlaced } from '../../../schema/events/orders';
+import { evolve, type ReservationState, type ReservationStatus } from '../domain/reservation';
+import { decide, type ReservationCommand } from '../domain/reservationDecider';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
+
+/** The orders events inventory reserves and releases stock on. */
+type ReservationTrigger = OrderPlaced | OrderCancelled;
 
 /** The consumer's durable name. */
 export const RESERVATIONS_CONSUMER = 'inventory.reservations';
@@ -74,9 +78,9 @@ export function reservationsConsumer(deps: { outbox: Outbox; clock: Clock }): Co
         if (reservation?.status !== 'RESERVED') return;
         state = { orderId: command.orderId, onHand: await lockStock(tx, reservation.lines.map((line) => line.productId)), reservation };
       }
-      const events = decideReservation(command, state);
+      const events = decide(command, state);
       if (!events.length) return;
-      const next = events.reduce(evolveReservation, state);
+      const next = events.reduce(evolve, state);
       const now = deps.clock.now();
       const held = next.reservation;
       if (held) {

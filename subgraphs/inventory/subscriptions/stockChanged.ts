@@ -3,7 +3,7 @@ import type { DeliveredEvent } from '../../../platform/events/event';
 import { decodeEventCursor, encodeEventCursor } from '../../../platform/events/eventCursor';
 import { watchEvents } from '../../../platform/events/watchEvents';
 import { isUuid } from '../../../platform/ids';
-import type { StockReleased, StockReserved, StockRestocked } from '../domain/events';
+import type { StockReleased, StockReserved, StockRestocked } from '../../../schema/events/inventory';
 import type { InventoryContext } from '../subgraph';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 

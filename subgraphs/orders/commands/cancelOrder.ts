@@ -6,7 +6,8 @@ import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { badInput, conflict, forbidden, notFound } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
-import { decide, evolve, type Order } from '../domain/order';
+import { evolve, type Order } from '../domain/order';
+import { decide } from '../domain/orderDecider';
 import { loadOrderState, updateOrder } from '../orderStore';
 import { toOrder } from '../orderRow';
 

@@ -6,7 +6,7 @@ import { decodeEventCursor, encodeEventCursor } from '../../../platform/events/e
 import { watchEvents } from '../../../platform/events/watchEvents';
 import { isUuid } from '../../../platform/ids';
 import type { OrderStatus } from '../domain/order';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../domain/events';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../../schema/events/orders';
 import type { OrdersContext } from '../subgraph';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 

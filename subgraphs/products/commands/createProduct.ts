@@ -6,7 +6,8 @@ import { requireAdmin } from '../../../platform/auth/authorize';
 import { conflict } from '../../../platform/errors';
 import { newId } from '../../../platform/ids';
 import type { NewProduct, Product } from '../domain/product';
-import { decide, evolve } from '../domain/decider';
+import { evolve } from '../domain/product';
+import { decide } from '../domain/productDecider';
 import { toProduct, type ProductRow } from '../productRow';
 
 /**

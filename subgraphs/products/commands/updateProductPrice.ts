@@ -6,8 +6,9 @@ import { requireAdmin } from '../../../platform/auth/authorize';
 import { badInput, conflict } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
 import type { Product } from '../domain/product';
-import type { Money } from '../../../schema/events/products';
-import { decide, evolve } from '../domain/decider';
+import type { Money } from '../../../schema/events/money';
+import { evolve } from '../domain/product';
+import { decide } from '../domain/productDecider';
 import { toProduct, toProductState, type ProductRow } from '../productRow';
 
 /**

@@ -6,7 +6,7 @@ import { requireSignedIn } from '../../../platform/auth/authorize';
 import { conflict, notFound, unauthenticated } from '../../../platform/errors';
 import { isUuid, newId } from '../../../platform/ids';
 import type { NewReview, Review } from '../domain/review';
-import { decide } from '../domain/decider';
+import { decide } from '../domain/reviewDecider';
 import { toReview, type ReviewRow } from '../reviewRow';
 import { knownProducts } from '../queries/knownProducts/knownProducts';
 

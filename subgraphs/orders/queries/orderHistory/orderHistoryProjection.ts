@@ -1,7 +1,7 @@
 import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
 import type { Order, OrderStatus } from '../../domain/order';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/events';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../../../schema/events/orders';
 import { toOrder } from '../../orderRow';
 import { UnreachableCaseError } from '../../../../platform/unreachableCaseError';
 

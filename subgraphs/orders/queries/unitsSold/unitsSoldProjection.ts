@@ -1,6 +1,6 @@
 import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
-import type { OrderEvent } from '../../domain/events';
+import type { OrderEvent } from '../../../../schema/events/orders';
 import { UnreachableCaseError } from '../../../../platform/unreachableCaseError';
 
 /**
