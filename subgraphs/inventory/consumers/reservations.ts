@@ -2,9 +2,10 @@ import type { Clock } from '../../../platform/clock';
 import type { ConsumerDefinition } from '../../../platform/events/consumer';
 import { causedBy, type DeliveredEvent } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
-import type { Transaction } from '../../../platform/storage/database';
 import type { OrderCancelled, OrderPlaced } from '../../../schema/events/orders';
-import { evolve, type ReservationState, type ReservationStatus } from '../domain/reservation';
+import { evolve, type ReservationState } from '../domain/reservation';
+import { lockStock, writeUnitsOnHand } from '../stockStore';
+import { lockReservation, writeReservation } from '../reservationStore';
 import { decide, type ReservationCommand } from '../domain/reservationDecider';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
@@ -13,30 +14,6 @@ type ReservationTrigger = OrderPlaced | OrderCancelled;
 
 /** The consumer's durable name. */
 export const RESERVATIONS_CONSUMER = 'inventory.reservations';
-
-/**
- * Locks the stock rows of `productIds` (`for update`, in product id order,
- * so two reservations never wait on each other in a cycle) and returns the
- * units on hand; products without a row are absent.
- */
-async function lockStock(tx: Transaction, productIds: readonly string[]): Promise<Map<string, number>> {
-  const rows = await tx.query<{ product_id: string; quantity: number }>(
-    'select product_id, quantity from inventory.stock where product_id = any($1::uuid[]) order by product_id for update',
-    [productIds],
-  );
-  return new Map(rows.map((row) => [row.product_id, row.quantity]));
-}
-
-/** The order's reservation rows, locked; null when it has none. */
-async function lockReservation(tx: Transaction, orderId: string): Promise<ReservationState['reservation']> {
-  const rows = await tx.query<{ product_id: string; quantity: number; status: ReservationStatus }>(
-    'select product_id, quantity, status from inventory.reservations where order_id = $1 order by product_id for update',
-    [orderId],
-  );
-  if (!rows.length) return null;
-  // Every row of an order changes together, so the first tells the status of all.
-  return { status: rows[0]!.status, lines: rows.map((row) => ({ productId: row.product_id, quantity: row.quantity })) };
-}
 
 /** The command an orders event amounts to, and the products it concerns. */
 function commandFor(event: DeliveredEvent<ReservationTrigger>): ReservationCommand {
@@ -85,17 +62,8 @@ export function reservationsConsumer(deps: { outbox: Outbox; clock: Clock }): Co
       const held = next.reservation;
       if (held) {
         // Stock of every reserved or released product, in one statement each.
-        await tx.query(
-          `update inventory.stock s set quantity = l.quantity, updated_at = $3
-           from unnest($1::uuid[], $2::integer[]) as l (product_id, quantity) where s.product_id = l.product_id`,
-          [held.lines.map((line) => line.productId), held.lines.map((line) => next.onHand.get(line.productId)), now],
-        );
-        await tx.query(
-          `insert into inventory.reservations (order_id, product_id, quantity, status)
-           select $1, l.product_id, l.quantity, $4 from unnest($2::uuid[], $3::integer[]) as l (product_id, quantity)
-           on conflict (order_id, product_id) do update set status = excluded.status`,
-          [next.orderId, held.lines.map((line) => line.productId), held.lines.map((line) => line.quantity), held.status],
-        );
+        await writeUnitsOnHand(tx, held.lines.map((line) => ({ productId: line.productId, quantity: next.onHand.get(line.productId)! })), now);
+        await writeReservation(tx, next.orderId, held);
       }
       await deps.outbox.append(tx, causedBy(delivered), events);
     },

@@ -1,8 +1,7 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { isSelfOrAdmin, requireSignedIn } from '../../../platform/auth/authorize';
-import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { badInput, conflict, forbidden, notFound } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
@@ -22,9 +21,7 @@ const ATTEMPTS = 3;
  */
 export async function cancelOrder(
   deps: { db: Database; outbox: Outbox; clock: Clock },
-  viewer: Viewer,
-  input: { orderId: string },
-  cause: EventCause,
+  { viewer, input, cause }: CommandRequest<{ orderId: string }>,
 ): Promise<Order> {
   requireSignedIn(viewer);
   if (!isUuid(input.orderId)) throw badInput('input.orderId', `orderId must be an order id (UUID), got "${input.orderId}".`);
