@@ -3,7 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { isUuid } from '../../platform/ids';
 import type { PageArgs } from '../../platform/pagination';
 import { lineTotal, type Order, type OrderLine } from './domain/order';
-import type { OrderLineRequest } from './domain/placeOrder';
+import type { OrderLineRequest } from './domain/orderLines';
 import type { OrdersContext } from './subgraph';
 import { orderForViewer, visibleOrder } from './queries/orderForViewer';
 import { customerOrders } from './queries/orderHistory/customerOrders';

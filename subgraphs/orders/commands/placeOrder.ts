@@ -5,7 +5,7 @@ import type { Outbox } from '../../../platform/events/outbox';
 import { isUuid, newId } from '../../../platform/ids';
 import { evolve, type Order, type OrderLine } from '../domain/order';
 import { decide } from '../domain/orderDecider';
-import { validateOrderLines, type OrderLineRequest } from '../domain/placeOrder';
+import { validateOrderLines, type OrderLineRequest } from '../domain/orderLines';
 import type { ProductCatalog } from '../productCatalog';
 import { insertOrder } from '../orderStore';
 import { toOrder } from '../orderRow';

@@ -2,7 +2,7 @@ import { conflict } from '../../../platform/errors';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 import type { Money } from '../../../schema/events/money';
 import { nextStatusOnCancel, rejectionReason, type NewOrderEvent, type OrderState, type Shortfall } from './order';
-import { priceOrder, type OrderLineRequest } from './placeOrder';
+import { priceOrder, type OrderLineRequest } from './orderLines';
 
 /** What can be asked of an order. */
 export type OrderCommand =
