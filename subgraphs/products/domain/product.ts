@@ -1,8 +1,7 @@
 import { badInput } from '../../../platform/errors';
 import type { NewEvent } from '../../../platform/events/outbox';
 import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
-import type { Money } from '../../../schema/events/money';
-import type { ProductsEvent } from '../../../schema/events/products';
+import type { ProductCreated, ProductsEvent } from '../../../schema/events/products';
 
 /** A product as the products subgraph stores it. */
 export interface Product {
@@ -64,17 +63,14 @@ export function validateNewProduct(input: NewProduct): ValidNewProduct {
 }
 
 /** A product as its decisions need it: everything its events say, and its version. */
-export interface ProductState {
+export interface ProductState extends ProductFields {
   id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: Money;
-  weightGrams: number;
-  category: string;
   /** 1 after ProductCreated, +1 with each ProductPriceChanged. */
   version: number;
 }
+
+/** What `ProductCreated` says of a product; a price change moves `price`. */
+type ProductFields = ProductCreated['data'];
 
 /** The product's state after `event`; `state` is null before its first event. */
 export function evolve(state: ProductState | null, event: NewEvent<ProductsEvent>): ProductState {
