@@ -60,8 +60,9 @@ export interface RunningStack {
 }
 
 /**
- * Runs the whole supergraph in one process: every registered subgraph on its own
- *  port over one shared storage pool, and the gateway in front of them. Used
+ * Runs the whole supergraph in one process: every subgraph of
+ * `subgraphs/registry.ts` on its own port over one shared storage pool, and
+ * the gateway in front of them. Used
  * by `npm start` (embedded/main.ts) and by the end-to-end tests.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
