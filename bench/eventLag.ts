@@ -6,7 +6,7 @@ import { openStorage } from '../platform/storage/openStorage';
 import type { EventBus } from '../platform/events/eventBus';
 import { InMemoryEventBus } from '../platform/events/inMemoryEventBus';
 import { NatsEventBus } from '../platform/events/natsEventBus';
-import { startStack } from '../stack';
+import { startStack } from '../embedded/startStack';
 import { SEED_PRODUCTS } from '../platform/seedData';
 
 /** Percentile of sorted samples. */

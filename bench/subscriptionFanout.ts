@@ -24,7 +24,7 @@ async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' };
   delete env.DATABASE_URL;
   delete env.NATS_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'embedded', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -1,7 +1,8 @@
 /**
  * What every domain event carries beside its payload. Events are facts in the
  * past tense (`OrderPlaced`); their `type` discriminates the union each domain
- * declares in `subgraphs/<name>/domain/events.ts`.
+ * declares in `schema/events/<producer>.ts` (what crosses subgraphs) or its
+ * `subgraphs/<name>/domain/<aggregate>.ts`.
  */
 export interface EventMetadata {
   /** Unique id (UUID); consumers deduplicate on it. */

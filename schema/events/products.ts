@@ -7,11 +7,7 @@
  * product's version after the event.
  */
 
-/** An amount in minor units of its currency (cents for USD). */
-export interface Money {
-  amount: number;
-  currency: string;
-}
+import type { Money } from './money';
 
 /** A product was added to the catalog. Aggregate: the product (id), at version 1. */
 export interface ProductCreated {

@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { isSelfOrAdmin } from '../../platform/auth/authorize';
 import type { User, SignUp, LogIn } from './domain/user';
@@ -19,8 +20,8 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
     user: (_: unknown, args: { id: string }, ctx: AccountsContext) => findUser(ctx.loaders, ctx.viewer, args.id),
   },
   Mutation: {
-    signUp: async (_: unknown, args: { input: SignUp }, ctx: AccountsContext) => signedIn(ctx, await signUp(ctx, args.input)),
-    logIn: async (_: unknown, args: { input: LogIn }, ctx: AccountsContext) => signedIn(ctx, await logIn(ctx, args.input)),
+    signUp: async (_: unknown, args: { input: SignUp }, ctx: AccountsContext) => signedIn(ctx, await signUp(ctx, commandRequest(ctx, args.input))),
+    logIn: async (_: unknown, args: { input: LogIn }, ctx: AccountsContext) => signedIn(ctx, await logIn(ctx, commandRequest(ctx, args.input))),
   },
   AuthPayload: {
     expiresAt: (session: AuthSession) => session.expiresAt.toISOString(),

@@ -1,7 +1,7 @@
 import type { Database, Sql } from '../../platform/storage/database';
 import type { NewEvent, Outbox } from '../../platform/events/outbox';
 import { SEED_USERS } from '../../platform/seedData';
-import type { UserSignedUp } from './domain/events';
+import type { UserSignedUp } from './domain/user';
 import { hashPassword } from './passwordHash';
 
 /**

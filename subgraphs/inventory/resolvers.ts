@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { isUuid } from '../../platform/ids';
 import { shippingEstimate } from './domain/shipping';
@@ -20,7 +21,7 @@ type StockedProduct = ProductReference & { stock: number };
 export const resolvers: GraphQLResolverMap<InventoryContext> = {
   Mutation: {
     restock: async (_: unknown, args: { input: Restock }, ctx: InventoryContext) => {
-      const stock = await restock(ctx, ctx.viewer, args.input, { correlationId: ctx.requestId, causationId: null });
+      const stock = await restock(ctx, commandRequest(ctx, args.input));
       const product: StockedProduct = { id: stock.productId, stock: stock.quantity };
       return { product };
     },

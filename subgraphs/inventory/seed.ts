@@ -2,7 +2,7 @@ import type { Database } from '../../platform/storage/database';
 import type { EventCause } from '../../platform/events/event';
 import { Outbox } from '../../platform/events/outbox';
 import { SEED_PRODUCTS } from '../../platform/seedData';
-import { decideRestock } from './domain/stock';
+import { decide } from './domain/stockDecider';
 
 const SEED_CAUSE: EventCause = { correlationId: 'seed', causationId: null };
 
@@ -20,7 +20,7 @@ export async function seedInventory(db: Database, outbox: Outbox): Promise<void>
     if (Number(n) > 0) return false;
     for (const p of SEED_PRODUCTS) {
       if (p.stock === 0) continue;
-      const events = decideRestock({ productId: p.id, quantity: p.stock }, { quantity: 0, version: 0 });
+      const events = decide({ type: 'Restock', productId: p.id, quantity: p.stock }, { quantity: 0, version: 0 });
       await tx.query('insert into inventory.stock (product_id, quantity, version, updated_at) values ($1, $2, $3, $4)', [
         p.id,
         p.stock,

@@ -4,7 +4,7 @@ import type { Identity } from '../../platform/auth/identity';
 import { SEED_PRODUCTS, SEED_USERS } from '../../platform/seedData';
 import { newId } from '../../platform/ids';
 import type { LoggedEvent } from '../../platform/events/outbox';
-import type { StockRestocked } from './domain/events';
+import type { StockRestocked } from '../../schema/events/inventory';
 import { inventorySubgraph } from './subgraph';
 import { liveWatchCount } from '../../platform/events/watchEvents';
 import { encodeEventCursor } from '../../platform/events/eventCursor';

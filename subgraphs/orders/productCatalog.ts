@@ -1,4 +1,4 @@
-import type { Money } from './domain/order';
+import type { Money } from '../../schema/events/money';
 
 /**
  * Where orders learns a product's current unit price. Orders may not read

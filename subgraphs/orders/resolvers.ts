@@ -1,9 +1,9 @@
+import { commandRequest } from '../../platform/command';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
-import type { EventCause } from '../../platform/events/event';
 import { isUuid } from '../../platform/ids';
 import type { PageArgs } from '../../platform/pagination';
 import { lineTotal, type Order, type OrderLine } from './domain/order';
-import type { OrderLineRequest } from './domain/placeOrder';
+import type { OrderLineRequest } from './domain/orderLines';
 import type { OrdersContext } from './subgraph';
 import { orderForViewer, visibleOrder } from './queries/orderForViewer';
 import { customerOrders } from './queries/orderHistory/customerOrders';
@@ -14,11 +14,6 @@ import { rebuildOrdersReadModel } from './commands/rebuildOrdersReadModel';
 import type { OrdersReadModel } from './projections';
 import { subscribeToOrderStatusChanges, type OrderStatusChange, type OrderStatusChangedArgs } from './subscriptions/orderStatusChanged';
 
-/** A mutation's events are caused by the request itself. */
-function causeOf(ctx: OrdersContext): EventCause {
-  return { correlationId: ctx.requestId, causationId: null };
-}
-
 /** Orders' resolvers: GraphQL in, commands and queries out. */
 export const resolvers: GraphQLResolverMap<OrdersContext> = {
   Query: {
@@ -26,17 +21,17 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
   Mutation: {
     placeOrder: async (_: unknown, args: { input: { lines: OrderLineRequest[] } }, ctx: OrdersContext) => {
-      const { order, lines } = await placeOrder(ctx, ctx.viewer, args.input, causeOf(ctx));
+      const { order, lines } = await placeOrder(ctx, commandRequest(ctx, args.input));
       // The payload's own fields then resolve from what was just written, with no read back.
       ctx.loaders.orderById.prime(order.id, order);
       ctx.loaders.linesByOrderId.prime(order.id, lines);
       return { order };
     },
     cancelOrder: async (_: unknown, args: { input: { orderId: string } }, ctx: OrdersContext) => ({
-      order: await cancelOrder(ctx, ctx.viewer, args.input, causeOf(ctx)),
+      order: await cancelOrder(ctx, commandRequest(ctx, args.input)),
     }),
     rebuildOrdersReadModel: (_: unknown, args: { input: { name: OrdersReadModel } }, ctx: OrdersContext) =>
-      rebuildOrdersReadModel(ctx, ctx.viewer, args.input),
+      rebuildOrdersReadModel(ctx, commandRequest(ctx, args.input)),
   },
   Subscription: {
     orderStatusChanged: {

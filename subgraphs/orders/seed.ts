@@ -2,7 +2,8 @@ import type { Database } from '../../platform/storage/database';
 import type { EventCause } from '../../platform/events/event';
 import { Outbox } from '../../platform/events/outbox';
 import { SEED_ORDERS } from '../../platform/seedData';
-import { decide, evolve } from './domain/order';
+import { evolve } from './domain/order';
+import { decide } from './domain/orderDecider';
 import { insertOrder, updateOrder } from './orderStore';
 
 const SEED_CAUSE: EventCause = { correlationId: 'seed', causationId: null };

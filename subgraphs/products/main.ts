@@ -1,5 +1,7 @@
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
 import { runMain } from '../../platform/process/runMain';
+import { registeredSubgraph } from '../registry';
 
-// Composition root of the products subgraph run as its own process (default port 4002).
-runMain('products', () => runSubgraphProcess(process.env, 'products', 4002, (deps) => (require('./subgraph') as typeof import('./subgraph')).productsSubgraph(deps)));
+// Composition root of the products subgraph run as its own process (default port in subgraphs/registry.ts).
+const { name, defaultPort, factory } = registeredSubgraph('products');
+runMain(name, () => runSubgraphProcess(process.env, name, defaultPort, factory));

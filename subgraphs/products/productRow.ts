@@ -1,5 +1,5 @@
 import type { Product } from './domain/product';
-import type { ProductState } from './domain/decider';
+import type { ProductState } from './domain/product';
 
 /** A row of `products.products`. */
 export interface ProductRow {

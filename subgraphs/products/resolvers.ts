@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { parsePage, type PageArgs } from '../../platform/pagination';
 import type { Product } from './domain/product';
@@ -13,11 +14,11 @@ export const resolvers: GraphQLResolverMap<ProductsContext> = {
       listProducts(ctx.db, parsePage(args), args.filter ?? {}),
   },
   Mutation: {
-    createProduct: async (_: unknown, args: { input: Parameters<typeof createProduct>[2] }, ctx: ProductsContext) => ({
-      product: await createProduct(ctx, ctx.viewer, args.input),
+    createProduct: async (_: unknown, args: { input: Parameters<typeof createProduct>[1]['input'] }, ctx: ProductsContext) => ({
+      product: await createProduct(ctx, commandRequest(ctx, args.input)),
     }),
-    updateProductPrice: async (_: unknown, args: { input: Parameters<typeof updateProductPrice>[2] }, ctx: ProductsContext) => ({
-      product: await updateProductPrice(ctx, ctx.viewer, args.input),
+    updateProductPrice: async (_: unknown, args: { input: Parameters<typeof updateProductPrice>[1]['input'] }, ctx: ProductsContext) => ({
+      product: await updateProductPrice(ctx, commandRequest(ctx, args.input)),
     }),
   },
   Product: {

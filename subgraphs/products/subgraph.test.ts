@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { Identity, Viewer } from '../../platform/auth/identity';
 import type { DeliveredEvent } from '../../platform/events/event';
 import type { LoggedEvent } from '../../platform/events/outbox';
@@ -109,7 +110,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
     it('given the request id in the context, when creating, then the event is correlated with that request', async () => {
       const before = await logEnd();
       const ctx = definition.createContext(admin, 'req-create-1');
-      const product = await createProduct(ctx, ctx.viewer, newProductInput());
+      const product = await createProduct(ctx, commandRequest(ctx, newProductInput()));
       const [event, ...more] = await eventsAfter(before);
       expect(more).toEqual([]);
       expect(event).toMatchObject({ type: 'ProductCreated', aggregateId: product.id, correlationId: 'req-create-1', causationId: null });
@@ -165,7 +166,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
       const productId = SEED_PRODUCTS[5]!.id;
       const before = await logEnd();
       const ctx = definition.createContext(admin, 'req-reprice-1');
-      const product = await updateProductPrice(ctx, ctx.viewer, { productId, price: { amount: 777, currency: 'USD' } });
+      const product = await updateProductPrice(ctx, commandRequest(ctx, { productId, price: { amount: 777, currency: 'USD' } }));
       expect(product.price).toEqual({ amount: 777, currency: 'USD' });
       expect(await eventsAfter(before)).toEqual([
         expect.objectContaining({ type: 'ProductPriceChanged', aggregateId: productId, correlationId: 'req-reprice-1' }),

@@ -1,5 +1,7 @@
 import { runSubgraphProcess } from '../../platform/runSubgraphProcess';
 import { runMain } from '../../platform/process/runMain';
+import { registeredSubgraph } from '../registry';
 
-// Composition root of the reviews subgraph run as its own process (default port 4005).
-runMain('reviews', () => runSubgraphProcess(process.env, 'reviews', 4005, (deps) => (require('./subgraph') as typeof import('./subgraph')).reviewsSubgraph(deps)));
+// Composition root of the reviews subgraph run as its own process (default port in subgraphs/registry.ts).
+const { name, defaultPort, factory } = registeredSubgraph('reviews');
+runMain(name, () => runSubgraphProcess(process.env, name, defaultPort, factory));

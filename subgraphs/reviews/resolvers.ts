@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { parsePage, type PageArgs } from '../../platform/pagination';
 import type { NewReview, Review } from './domain/review';
@@ -10,10 +11,10 @@ import { subscribeToReviewsAdded, type ReviewAddedArgs, type ReviewAddedEvent } 
 export const resolvers: GraphQLResolverMap<ReviewsContext> = {
   Mutation: {
     addReview: async (_: unknown, args: { input: NewReview }, ctx: ReviewsContext) => ({
-      review: await addReview(ctx, ctx.viewer, args.input),
+      review: await addReview(ctx, commandRequest(ctx, args.input)),
     }),
     rebuildReviewsReadModel: (_: unknown, args: { input: { name: ReviewsReadModel } }, ctx: ReviewsContext) =>
-      rebuildReviewsReadModel(ctx, ctx.viewer, args.input),
+      rebuildReviewsReadModel(ctx, commandRequest(ctx, args.input)),
   },
   Subscription: {
     reviewAdded: {

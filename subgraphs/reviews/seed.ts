@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/storage/database';
 import type { NewEvent, Outbox } from '../../platform/events/outbox';
 import { SEED_REVIEWS } from '../../platform/seedData';
-import type { ReviewAdded } from './domain/events';
+import type { ReviewAdded } from './domain/review';
 
 /**
  * Loads the demo reviews into an empty reviews table and appends a

@@ -1,3 +1,4 @@
+import { commandRequest } from '../../platform/command';
 import type { Viewer } from '../../platform/auth/identity';
 import type { DeliveredEvent } from '../../platform/events/event';
 import type { LoggedEvent } from '../../platform/events/outbox';
@@ -197,7 +198,7 @@ describe(`reviews subgraph (${testStorageKind()})`, () => {
     it('given the request id in the context, when adding, then the event is correlated with that request', async () => {
       const before = await logEnd();
       const ctx = definition.createContext(admin!, 'req-review-1');
-      const review = await addReview(ctx, ctx.viewer, { productId: SEED_PRODUCTS[24]!.id, rating: 4, body: 'Good.' });
+      const review = await addReview(ctx, commandRequest(ctx, { productId: SEED_PRODUCTS[24]!.id, rating: 4, body: 'Good.' }));
       expect(await eventsAfter(before)).toEqual([
         expect.objectContaining({ type: 'ReviewAdded', aggregateId: review.id, correlationId: 'req-review-1', causationId: null }),
       ]);

@@ -21,11 +21,11 @@ describe('configuration errors', () => {
   };
 
   it.each([
-    ['main.js', { PORT: 'abc' }, 'PORT', 'abc'],
-    ['main.js', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'verbose'],
-    ['main.js', { DATABASE_URL: 'postgres//no-scheme' }, 'DATABASE_URL', 'postgres//no-scheme'],
-    ['main.js', { CORS_ORIGINS: 'https://shop.example.com/' }, 'CORS_ORIGINS', 'https://shop.example.com/'],
-    ['main.js', { NODE_ENV: 'prod' }, 'NODE_ENV', 'prod'],
+    ['embedded/main.js', { PORT: 'abc' }, 'PORT', 'abc'],
+    ['embedded/main.js', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'verbose'],
+    ['embedded/main.js', { DATABASE_URL: 'postgres//no-scheme' }, 'DATABASE_URL', 'postgres//no-scheme'],
+    ['embedded/main.js', { CORS_ORIGINS: 'https://shop.example.com/' }, 'CORS_ORIGINS', 'https://shop.example.com/'],
+    ['embedded/main.js', { NODE_ENV: 'prod' }, 'NODE_ENV', 'prod'],
     ['gateway/main.js', { PORT: '70000' }, 'PORT', '70000'],
     ['gateway/main.js', { JWKS_URL: 'ftp://keys.example.com' }, 'JWKS_URL', 'ftp://keys.example.com'],
     ['gateway/main.js', { MAX_BODY_BYTES: '-5' }, 'MAX_BODY_BYTES', '-5'],
@@ -75,7 +75,7 @@ describe('configuration errors', () => {
     // This test process holds the stack's database folder, as a running `npm start` would.
     const release = lockDataDir(path.join(held, 'pglite'));
     try {
-      for (const [script, args] of [['main.js', []], ['rebuildProjections.js', ['orderHistory']]] as const) {
+      for (const [script, args] of [['embedded/main.js', []], ['tools/rebuildProjections.js', ['orderHistory']]] as const) {
         const process = spawnProduct(script, productEnv({ DATA_DIR: held, PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' }), [...args]);
         expect(await process.exited).toBe(1);
         const last = process.logEntries().pop();

@@ -2,7 +2,7 @@ import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { testEventBusKind } from '../support/testEventBus';
 import { SEED_PRODUCTS } from '../../platform/seedData';
-import { rebuildProjections, PROJECTIONS } from '../../rebuildProjections';
+import { rebuildProjections, PROJECTIONS } from '../../tools/rebuildProjections';
 
 /** CQRS read models: they agree with the write side, and a rebuild from the log reproduces them exactly. */
 describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {

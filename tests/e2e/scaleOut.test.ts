@@ -8,7 +8,7 @@ import { testEventBusKind } from '../support/testEventBus';
 import { eventually } from '../support/eventually';
 import { wsClient, wsSubscribe } from '../support/subscriptionClients';
 import { NatsEventBus } from '../../platform/events/natsEventBus';
-import { startStack, type RunningStack } from '../../stack';
+import { startStack, type RunningStack } from '../../embedded/startStack';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 
 /**

@@ -8,7 +8,7 @@ import { testStorageKind } from '../support/testStorage';
 const root = path.resolve(__dirname, '../..');
 
 /**
- * What `npm start` runs: the compiled `dist/main.js` with its copied assets
+ * What `npm start` runs: the compiled `dist/embedded/main.js` with its copied assets
  * (SDL, migrations, the supergraph), on the embedded defaults. It guards the
  * build itself, which the in-process suites never exercise. Runs in the
  * embedded pass only (it opens PGlite in a data directory of its own).
@@ -20,7 +20,7 @@ embeddedOnly('the start command', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
   beforeAll(() => {
     // `npm test` builds before jest runs (compose:check); build here when run on its own.
-    if (!fs.existsSync(path.join(root, 'dist', 'main.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+    if (!fs.existsSync(path.join(root, 'dist', 'embedded', 'main.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
   }, 120_000);
   afterAll(() => {
     child?.kill('SIGKILL');
@@ -32,7 +32,7 @@ embeddedOnly('the start command', () => {
     delete env.DATABASE_URL;
     delete env.NATS_URL;
     delete env.NODE_OPTIONS;
-    child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [path.join(root, 'dist', 'embedded', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stderr!.on('data', (chunk) => (output += chunk));
     const url = await new Promise<string>((resolve, reject) => {

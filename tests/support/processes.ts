@@ -7,7 +7,7 @@ export const root = path.resolve(__dirname, '../..');
 
 /** Builds `dist/` unless it is there (`npm test` builds before jest runs, in compose:check). */
 export function ensureBuilt(): void {
-  if (!fs.existsSync(path.join(root, 'dist', 'main.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+  if (!fs.existsSync(path.join(root, 'dist', 'embedded', 'main.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
 }
 
 /** A compiled process of the product (`dist/…`), its output kept line by line. */

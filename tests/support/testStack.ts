@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startStack, type RunningStack, type StackOptions } from '../../stack';
+import { startStack, type RunningStack, type StackOptions } from '../../embedded/startStack';
 import { openTestStorage, type TestStorage } from './testStorage';
 import { openTestEventBus } from './testEventBus';
 import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';

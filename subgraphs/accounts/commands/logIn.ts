@@ -1,11 +1,13 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
 import { unauthenticated } from '../../../platform/errors';
+import type { CommandRequest } from '../../../platform/command';
 import { validateLogIn, type LogIn } from '../domain/user';
 import { verifyPassword } from '../passwordHash';
 import { issueAccessToken, type AuthSession, type JwtSettings } from '../accessToken';
 import type { SigningKey } from '../signingKey';
-import { toUser, USER_COLUMNS, type UserRow } from '../userRow';
+import { toUser } from '../userRow';
+import { findUserByEmailWithPasswordHash } from '../userStore';
 
 /** One message for an unknown email and a wrong password, so neither reveals which accounts exist. */
 export const INCORRECT_CREDENTIALS = 'Email or password is incorrect.';
@@ -13,13 +15,10 @@ export const INCORRECT_CREDENTIALS = 'Email or password is incorrect.';
 /** Signs a user in with email and password; wrong credentials are UNAUTHENTICATED. */
 export async function logIn(
   deps: { db: Database; clock: Clock; signingKey: SigningKey; jwt: JwtSettings },
-  input: LogIn,
+  { input }: CommandRequest<LogIn>,
 ): Promise<AuthSession> {
   const credentials = validateLogIn(input);
-  const [row] = await deps.db.query<UserRow & { password_hash: string }>(
-    `select ${USER_COLUMNS}, password_hash from accounts.users where email = $1`,
-    [credentials.email],
-  );
+  const row = await findUserByEmailWithPasswordHash(deps.db, credentials.email);
   // An unknown email still costs one scrypt run, so timing does not tell it from a wrong password.
   const matches = await verifyPassword(credentials.password, row?.password_hash);
   if (!row || !matches) throw unauthenticated(INCORRECT_CREDENTIALS);

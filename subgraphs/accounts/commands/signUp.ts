@@ -1,14 +1,16 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
 import type { Outbox } from '../../../platform/events/outbox';
+import type { CommandRequest } from '../../../platform/command';
 import { conflict } from '../../../platform/errors';
 import { newId } from '../../../platform/ids';
 import type { SignUp } from '../domain/user';
-import { decide } from '../domain/decider';
+import { decide } from '../domain/userDecider';
 import { hashPassword } from '../passwordHash';
 import { issueAccessToken, type AuthSession, type JwtSettings } from '../accessToken';
 import type { SigningKey } from '../signingKey';
-import { toUser, USER_COLUMNS, type UserRow } from '../userRow';
+import { toUser } from '../userRow';
+import { insertUser } from '../userStore';
 
 /**
  * Creates a CUSTOMER account and signs it in; the user row and its
@@ -16,8 +18,8 @@ import { toUser, USER_COLUMNS, type UserRow } from '../userRow';
  * and records nothing.
  */
 export async function signUp(
-  deps: { db: Database; outbox: Outbox; clock: Clock; signingKey: SigningKey; jwt: JwtSettings; requestId: string },
-  input: SignUp,
+  deps: { db: Database; outbox: Outbox; clock: Clock; signingKey: SigningKey; jwt: JwtSettings },
+  { input, cause }: CommandRequest<SignUp>,
 ): Promise<AuthSession> {
   // A fresh id names no user yet, so the state is null; the unique email constraint decides between racing sign-ups.
   const events = decide({ type: 'SignUp', userId: newId(), account: input }, null);
@@ -26,16 +28,10 @@ export async function signUp(
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   const user = await deps.db.transaction(async (tx) => {
-    const rows = await tx.query<UserRow>(
-      `insert into accounts.users (id, email, name, role, password_hash, created_at)
-       values ($1, $2, $3, $4, $5, $6)
-       on conflict (email) do nothing
-       returning ${USER_COLUMNS}`,
-      [signedUp.aggregateId, signedUp.data.email, signedUp.data.name, signedUp.data.role, passwordHash, now],
-    );
-    if (!rows[0]) throw conflict(`An account with email "${signedUp.data.email}" already exists.`);
-    await deps.outbox.append(tx, { correlationId: deps.requestId, causationId: null }, events);
-    return toUser(rows[0]);
+    const row = await insertUser(tx, { id: signedUp.aggregateId, ...signedUp.data }, passwordHash, now);
+    if (!row) throw conflict(`An account with email "${signedUp.data.email}" already exists.`);
+    await deps.outbox.append(tx, cause, events);
+    return toUser(row);
   });
   return { ...(await issueAccessToken(deps.signingKey, deps.jwt, { userId: user.id, role: user.role }, now)), user };
 }

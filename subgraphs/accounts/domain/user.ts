@@ -1,5 +1,6 @@
 import { badInput } from '../../../platform/errors';
 import type { Role } from '../../../platform/auth/identity';
+import type { NewEvent } from '../../../platform/events/outbox';
 
 /** A user as the accounts subgraph exposes it; the password hash never leaves storage. */
 export interface User {
@@ -71,4 +72,35 @@ export function validateLogIn(input: LogIn): LogIn {
     throw badInput('input.password', `Password must be at most ${MAX_PASSWORD_LENGTH} characters, got ${input.password.length}.`);
   }
   return { email, password: input.password };
+}
+
+/**
+ * A new account exists. Its aggregate is the user (id), at version 1. The
+ * password and its hash are never part of an event: events are published to
+ * other domains and kept in the log for good.
+ */
+export interface UserSignedUp {
+  type: 'UserSignedUp';
+  data: {
+    /** Lower case, as stored. */
+    email: string;
+    name: string;
+    role: Role;
+  };
+}
+
+/** Every event the accounts domain emits. */
+export type AccountsEvent = UserSignedUp;
+
+/**
+ * What the user with the command's id has to say about it: null when no user
+ * has that id. Whether the email is taken is not part of it: the unique email
+ * constraint decides that when the row is written, so two racing sign-ups
+ * need no read before the insert.
+ */
+export type UserState = Pick<User, 'id'> | null;
+
+/** The user's state after `event`: a signed-up user exists under its aggregate id. */
+export function evolve(_state: UserState, event: NewEvent<AccountsEvent>): UserState {
+  return { id: event.aggregateId };
 }

@@ -1,12 +1,13 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { requireAdmin } from '../../../platform/auth/authorize';
 import { notFound } from '../../../platform/errors';
-import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
-import { decideRestock, evolveStock, validateRestock, type Restock, type Stock } from '../domain/stock';
-import { toStock, type StockRow } from '../stockRow';
+import { evolve, validateRestock, type Restock, type Stock } from '../domain/stock';
+import { decide } from '../domain/stockDecider';
+import { toStock } from '../stockRow';
+import { lockStockRow, writeStock } from '../stockStore';
 import { knownProducts } from '../queries/knownProducts/knownProducts';
 
 /**
@@ -19,9 +20,7 @@ import { knownProducts } from '../queries/knownProducts/knownProducts';
  */
 export async function restock(
   deps: { db: Database; outbox: Outbox; clock: Clock },
-  viewer: Viewer,
-  input: Restock,
-  cause: EventCause,
+  { viewer, input, cause }: CommandRequest<Restock>,
 ): Promise<Stock> {
   requireAdmin(viewer, 'restock products');
   const restock = validateRestock(input);
@@ -30,22 +29,14 @@ export async function restock(
     if (!(await knownProducts.isKnown(tx, restock.productId))) {
       throw notFound(`No product has id "${input.productId}" (a product created a moment ago may take a moment to be known here).`, 'input.productId');
     }
-    // A product never stocked gets an empty row (version 0) first, so there is a row to lock;
-    // it is rolled back with everything else if the restock is refused.
-    await tx.query('insert into inventory.stock (product_id, quantity, version, updated_at) values ($1, 0, 0, $2) on conflict do nothing', [
-      restock.productId,
-      deps.clock.now(),
-    ]);
-    const [current] = await tx.query<StockRow>('select * from inventory.stock where product_id = $1 for update', [restock.productId]);
-    const state = { quantity: current!.quantity, version: current!.version };
-    const events = decideRestock(restock, state);
-    const next = events.reduce(evolveStock, state);
-    const [written] = await tx.query<StockRow>(
-      'update inventory.stock set quantity = $2, version = $3, updated_at = $4 where product_id = $1 returning *',
-      [restock.productId, next.quantity, next.version, deps.clock.now()],
-    );
+    // A product never stocked gets an empty row first; it is rolled back with everything else if the restock is refused.
+    const current = await lockStockRow(tx, restock.productId, deps.clock.now());
+    const state = { quantity: current.quantity, version: current.version };
+    const events = decide({ type: 'Restock', ...restock }, state);
+    const next = events.reduce(evolve, state);
+    const written = await writeStock(tx, restock.productId, next, deps.clock.now());
     await deps.outbox.append(tx, cause, events);
-    return written!;
+    return written;
   });
   return toStock(row);
 }

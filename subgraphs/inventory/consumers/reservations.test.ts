@@ -7,7 +7,7 @@ import type { EventHandler } from '../../../platform/events/eventBus';
 import type { LoggedEvent } from '../../../platform/events/outbox';
 import { createLogger } from '../../../platform/logger';
 import { newId } from '../../../platform/ids';
-import type { InventoryEvent } from '../domain/events';
+import type { InventoryEvent } from '../../../schema/events/inventory';
 import { inventorySubgraph } from '../subgraph';
 import { RESERVATIONS_CONSUMER } from './reservations';
 

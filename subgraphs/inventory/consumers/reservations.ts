@@ -2,36 +2,18 @@ import type { Clock } from '../../../platform/clock';
 import type { ConsumerDefinition } from '../../../platform/events/consumer';
 import { causedBy, type DeliveredEvent } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
-import type { Transaction } from '../../../platform/storage/database';
-import type { ReservationTrigger } from '../domain/orderEvents';
-import { decideReservation, evolveReservation, type ReservationCommand, type ReservationState, type ReservationStatus } from '../domain/reservation';
+import type { OrderCancelled, OrderPlaced } from '../../../schema/events/orders';
+import { evolve, type ReservationState } from '../domain/reservation';
+import { lockStock, writeUnitsOnHand } from '../stockStore';
+import { lockReservation, writeReservation } from '../reservationStore';
+import { decide, type ReservationCommand } from '../domain/reservationDecider';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
+
+/** The orders events inventory reserves and releases stock on. */
+type ReservationTrigger = OrderPlaced | OrderCancelled;
 
 /** The consumer's durable name. */
 export const RESERVATIONS_CONSUMER = 'inventory.reservations';
-
-/**
- * Locks the stock rows of `productIds` (`for update`, in product id order,
- * so two reservations never wait on each other in a cycle) and returns the
- * units on hand; products without a row are absent.
- */
-async function lockStock(tx: Transaction, productIds: readonly string[]): Promise<Map<string, number>> {
-  const rows = await tx.query<{ product_id: string; quantity: number }>(
-    'select product_id, quantity from inventory.stock where product_id = any($1::uuid[]) order by product_id for update',
-    [productIds],
-  );
-  return new Map(rows.map((row) => [row.product_id, row.quantity]));
-}
-
-/** The order's reservation rows, locked; null when it has none. */
-async function lockReservation(tx: Transaction, orderId: string): Promise<ReservationState['reservation']> {
-  const rows = await tx.query<{ product_id: string; quantity: number; status: ReservationStatus }>(
-    'select product_id, quantity, status from inventory.reservations where order_id = $1 order by product_id for update',
-    [orderId],
-  );
-  if (!rows.length) return null;
-  // Every row of an order changes together, so the first tells the status of all.
-  return { status: rows[0]!.status, lines: rows.map((row) => ({ productId: row.product_id, quantity: row.quantity })) };
-}
 
 /** The command an orders event amounts to, and the products it concerns. */
 function commandFor(event: DeliveredEvent<ReservationTrigger>): ReservationCommand {
@@ -42,10 +24,8 @@ function commandFor(event: DeliveredEvent<ReservationTrigger>): ReservationComma
     case 'OrderCancelled':
       // Whatever the status the order was cancelled from: an order cancelled while PENDING may have been reserved meanwhile.
       return { type: 'ReleaseStock', orderId };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unexpected orders event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'orders event');
   }
 }
 
@@ -75,24 +55,15 @@ export function reservationsConsumer(deps: { outbox: Outbox; clock: Clock }): Co
         if (reservation?.status !== 'RESERVED') return;
         state = { orderId: command.orderId, onHand: await lockStock(tx, reservation.lines.map((line) => line.productId)), reservation };
       }
-      const events = decideReservation(command, state);
+      const events = decide(command, state);
       if (!events.length) return;
-      const next = events.reduce(evolveReservation, state);
+      const next = events.reduce(evolve, state);
       const now = deps.clock.now();
       const held = next.reservation;
       if (held) {
         // Stock of every reserved or released product, in one statement each.
-        await tx.query(
-          `update inventory.stock s set quantity = l.quantity, updated_at = $3
-           from unnest($1::uuid[], $2::integer[]) as l (product_id, quantity) where s.product_id = l.product_id`,
-          [held.lines.map((line) => line.productId), held.lines.map((line) => next.onHand.get(line.productId)), now],
-        );
-        await tx.query(
-          `insert into inventory.reservations (order_id, product_id, quantity, status)
-           select $1, l.product_id, l.quantity, $4 from unnest($2::uuid[], $3::integer[]) as l (product_id, quantity)
-           on conflict (order_id, product_id) do update set status = excluded.status`,
-          [next.orderId, held.lines.map((line) => line.productId), held.lines.map((line) => line.quantity), held.status],
-        );
+        await writeUnitsOnHand(tx, held.lines.map((line) => ({ productId: line.productId, quantity: next.onHand.get(line.productId)! })), now);
+        await writeReservation(tx, next.orderId, held);
       }
       await deps.outbox.append(tx, causedBy(delivered), events);
     },

@@ -1,4 +1,12 @@
-import type { NewInventoryEvent } from './events';
+import type { NewEvent } from '../../../platform/events/outbox';
+import type { StockReleased, StockReservationRejected, StockReserved } from '../../../schema/events/inventory';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
+
+/** The events of an order's reservation. */
+export type ReservationEvent = StockReserved | StockReservationRejected | StockReleased;
+
+/** A reservation event as a decision returns it: the outbox adds id, time and cause. */
+export type NewReservationEvent = NewEvent<ReservationEvent>;
 
 /** Where an order's reservation is in its life. */
 export type ReservationStatus = 'RESERVED' | 'RELEASED';
@@ -18,83 +26,8 @@ export interface ReservationState {
   reservation: { status: ReservationStatus; lines: readonly ReservedLine[] } | null;
 }
 
-/** What the saga asks of inventory. */
-export type ReservationCommand =
-  /** On `OrderPlaced`: reserve every line or none. */
-  | { type: 'ReserveStock'; orderId: string; lines: readonly ReservedLine[] }
-  /** On `OrderCancelled`: put back what is held. */
-  | { type: 'ReleaseStock'; orderId: string };
-
-/** The units on hand of `productId` in `state`. */
-function available(state: ReservationState, productId: string): number {
-  return state.onHand.get(productId) ?? 0;
-}
-
-/**
- * Decides a reservation command on `state`, as events; no I/O.
- * ReserveStock reserves EVERY line when each has enough units on hand
- * (`StockReserved`, with what is left of each), else NONE
- * (`StockReservationRejected`, listing the lines that fell short); an order
- * already decided records nothing. ReleaseStock puts a RESERVED order's
- * units back (`StockReleased`, with what is on hand after); an order with
- * nothing held, or already released, records nothing.
- */
-export function decideReservation(command: ReservationCommand, state: ReservationState): NewInventoryEvent[] {
-  switch (command.type) {
-    case 'ReserveStock': {
-      if (state.reservation) return [];
-      const shortfalls = command.lines
-        .filter((line) => available(state, line.productId) < line.quantity)
-        .map((line) => ({ productId: line.productId, requested: line.quantity, available: available(state, line.productId) }));
-      if (shortfalls.length) {
-        return [{ type: 'StockReservationRejected', aggregateId: command.orderId, aggregateVersion: 1, data: { orderId: command.orderId, shortfalls } }];
-      }
-      return [
-        {
-          type: 'StockReserved',
-          aggregateId: command.orderId,
-          aggregateVersion: 1,
-          data: {
-            orderId: command.orderId,
-            lines: command.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, stock: available(state, line.productId) - line.quantity })),
-          },
-        },
-      ];
-    }
-    case 'ReleaseStock': {
-      const reservation = state.reservation;
-      if (!reservation) return [];
-      switch (reservation.status) {
-        case 'RESERVED':
-          return [
-            {
-              type: 'StockReleased',
-              aggregateId: command.orderId,
-              aggregateVersion: 2,
-              data: {
-                orderId: command.orderId,
-                lines: reservation.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, stock: available(state, line.productId) + line.quantity })),
-              },
-            },
-          ];
-        case 'RELEASED':
-          return [];
-        default: {
-          // A status added to the union without a case here fails to compile.
-          const unknown: never = reservation.status;
-          throw new Error(`Unknown reservation status "${String(unknown)}".`);
-        }
-      }
-    }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown reservation command "${(unknown as { type: string }).type}".`);
-    }
-  }
-}
-
 /** The order's reservation and the stock concerned after `event`; no I/O. */
-export function evolveReservation(state: ReservationState, event: NewInventoryEvent): ReservationState {
+export function evolve(state: ReservationState, event: NewReservationEvent): ReservationState {
   switch (event.type) {
     case 'StockReserved': {
       const onHand = new Map(state.onHand);
@@ -109,11 +42,7 @@ export function evolveReservation(state: ReservationState, event: NewInventoryEv
     case 'StockReservationRejected':
       // Nothing is held, nothing changes.
       return state;
-    case 'StockRestocked':
-      throw new Error('StockRestocked is about a product, not an order reservation.');
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown inventory event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'reservation event');
   }
 }

@@ -1,7 +1,7 @@
-import { badInput, conflict } from '../../../platform/errors';
+import { badInput } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
 import type { NewEvent } from '../../../platform/events/outbox';
-import type { StockRestocked } from './events';
+import type { StockRestocked } from '../../../schema/events/inventory';
 
 /** Units on hand of one product, as inventory stores them. */
 export interface Stock {
@@ -32,32 +32,16 @@ export function validateRestock(input: Restock): Restock {
   return { productId: input.productId.toLowerCase(), quantity: input.quantity };
 }
 
-/** What `decideRestock` knows of a product's stock: units on hand and the stock row's version (0 when it has no row yet). */
+/** A stock event as a decision returns it: the outbox adds id, time and cause. */
+export type NewStockEvent = NewEvent<StockRestocked>;
+
+/** What the stock decider knows of a product's stock: units on hand and the stock row's version (0 when it has no row yet). */
 export interface StockState {
   quantity: number;
   version: number;
 }
 
-/**
- * Decides a validated restock of a product whose stock is `state`: one
- * `StockRestocked` with the units on hand after, or a CONFLICT when the sum
- * would pass `MAX_STOCK`. No I/O.
- */
-export function decideRestock(restock: Restock, state: StockState): Array<NewEvent<StockRestocked>> {
-  if (state.quantity + restock.quantity > MAX_STOCK) {
-    throw conflict(`Stock of product "${restock.productId}" may not exceed ${MAX_STOCK} units; adding ${restock.quantity} would pass it.`);
-  }
-  return [
-    {
-      type: 'StockRestocked',
-      aggregateId: restock.productId,
-      aggregateVersion: state.version + 1,
-      data: { productId: restock.productId, quantity: restock.quantity, stock: state.quantity + restock.quantity },
-    },
-  ];
-}
-
 /** A product's stock after `event`. */
-export function evolveStock(_state: StockState, event: NewEvent<StockRestocked>): StockState {
+export function evolve(_state: StockState, event: NewStockEvent): StockState {
   return { quantity: event.data.stock, version: event.aggregateVersion };
 }

@@ -3,8 +3,9 @@ import type { DeliveredEvent } from '../../../platform/events/event';
 import { decodeEventCursor, encodeEventCursor } from '../../../platform/events/eventCursor';
 import { watchEvents } from '../../../platform/events/watchEvents';
 import { isUuid } from '../../../platform/ids';
-import type { StockReleased, StockReserved, StockRestocked } from '../domain/events';
+import type { StockReleased, StockReserved, StockRestocked } from '../../../schema/events/inventory';
 import type { InventoryContext } from '../subgraph';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** The inventory stream, which `stockChanged` follows. */
 const DOMAIN = 'inventory';
@@ -51,10 +52,8 @@ export function stockChangeOf(event: DeliveredEvent<StockChangingEvent>, product
         ? { ...base, stock: last.stock, change: -units, reason: 'RESERVED' }
         : { ...base, stock: last.stock, change: units, reason: 'RELEASED' };
     }
-    default: {
-      const unknown: never = event;
-      throw new Error(`Event ${JSON.stringify((unknown as { type: unknown }).type)} does not change stock.`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'inventory event');
   }
 }
 

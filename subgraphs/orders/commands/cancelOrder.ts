@@ -1,12 +1,12 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { isSelfOrAdmin, requireSignedIn } from '../../../platform/auth/authorize';
-import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { badInput, conflict, forbidden, notFound } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
-import { decide, evolve, type Order } from '../domain/order';
+import { evolve, type Order } from '../domain/order';
+import { decide } from '../domain/orderDecider';
 import { loadOrderState, updateOrder } from '../orderStore';
 import { toOrder } from '../orderRow';
 
@@ -21,9 +21,7 @@ const ATTEMPTS = 3;
  */
 export async function cancelOrder(
   deps: { db: Database; outbox: Outbox; clock: Clock },
-  viewer: Viewer,
-  input: { orderId: string },
-  cause: EventCause,
+  { viewer, input, cause }: CommandRequest<{ orderId: string }>,
 ): Promise<Order> {
   requireSignedIn(viewer);
   if (!isUuid(input.orderId)) throw badInput('input.orderId', `orderId must be an order id (UUID), got "${input.orderId}".`);

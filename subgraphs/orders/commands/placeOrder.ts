@@ -1,11 +1,11 @@
 import type { Database } from '../../../platform/storage/database';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { requireSignedIn } from '../../../platform/auth/authorize';
-import type { EventCause } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
 import { isUuid, newId } from '../../../platform/ids';
-import { decide, evolve, type Order, type OrderLine } from '../domain/order';
-import { validateOrderLines, type OrderLineRequest } from '../domain/placeOrder';
+import { evolve, type Order, type OrderLine } from '../domain/order';
+import { decide } from '../domain/orderDecider';
+import { validateOrderLines, type OrderLineRequest } from '../domain/orderLines';
 import type { ProductCatalog } from '../productCatalog';
 import { insertOrder } from '../orderStore';
 import { toOrder } from '../orderRow';
@@ -18,9 +18,7 @@ import { toOrder } from '../orderRow';
  */
 export async function placeOrder(
   deps: { db: Database; outbox: Outbox; catalog: ProductCatalog },
-  viewer: Viewer,
-  input: { lines: readonly OrderLineRequest[] },
-  cause: EventCause,
+  { viewer, input, cause }: CommandRequest<{ lines: readonly OrderLineRequest[] }>,
 ): Promise<{ order: Order; lines: OrderLine[] }> {
   const identity = requireSignedIn(viewer);
   if (!isUuid(identity.userId)) throw new Error(`The caller's user id must be a UUID, got "${identity.userId}".`);

@@ -2,9 +2,14 @@ import type { Clock } from '../../../platform/clock';
 import type { ConsumerDefinition } from '../../../platform/events/consumer';
 import { causedBy, type DeliveredEvent } from '../../../platform/events/event';
 import type { Outbox } from '../../../platform/events/outbox';
-import { decide, evolve, type OrderCommand } from '../domain/order';
-import type { ReservationOutcome } from '../domain/inventoryEvents';
+import { evolve } from '../domain/order';
+import { decide, type OrderCommand } from '../domain/orderDecider';
+import type { StockReservationRejected, StockReserved } from '../../../schema/events/inventory';
 import { loadOrderState, updateOrder } from '../orderStore';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
+
+/** Inventory's answers to an order, the events this saga step reads. */
+type ReservationOutcome = StockReserved | StockReservationRejected;
 
 /** The consumer's durable name. */
 export const ORDER_SAGA_CONSUMER = 'orders.saga';
@@ -16,10 +21,8 @@ function commandFor(event: ReservationOutcome): OrderCommand {
       return { type: 'ConfirmOrder' };
     case 'StockReservationRejected':
       return { type: 'RejectOrder', shortfalls: event.data.shortfalls };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unexpected inventory event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'inventory event');
   }
 }
 

@@ -1,15 +1,14 @@
 import { conflict } from '../../../platform/errors';
-import type { NewOrderEvent } from './events';
-import { priceOrder, type OrderLineRequest } from './placeOrder';
+import type { NewEvent } from '../../../platform/events/outbox';
+import type { Money } from '../../../schema/events/money';
+import type { OrderEvent } from '../../../schema/events/orders';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Where an order is in its life. */
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
 
-/** An amount in minor units of `currency`. */
-export interface Money {
-  amount: number;
-  currency: string;
-}
+/** An orders event as a decision returns it: the outbox adds id, time and cause. */
+export type NewOrderEvent = NewEvent<OrderEvent>;
 
 /** An order as queries return it; its lines are loaded apart. */
 export interface Order {
@@ -50,17 +49,6 @@ export interface OrderState {
   rejectionReason: string | null;
 }
 
-/** What can be asked of an order. */
-export type OrderCommand =
-  /** From the customer: `lines` validated (`validateOrderLines`), `prices` the catalog's current unit prices. */
-  | { type: 'PlaceOrder'; orderId: string; customerId: string; lines: readonly OrderLineRequest[]; prices: ReadonlyMap<string, Money> }
-  /** From the saga, on `StockReserved`. */
-  | { type: 'ConfirmOrder' }
-  /** From the saga, on `StockReservationRejected`. */
-  | { type: 'RejectOrder'; shortfalls: readonly Shortfall[] }
-  /** From the customer or an ADMIN. */
-  | { type: 'CancelOrder' };
-
 /** unitPrice times quantity, in the unit price's currency. */
 export function lineTotal(line: Pick<OrderLine, 'quantity' | 'unitPrice'>): Money {
   return { amount: line.unitPrice.amount * line.quantity, currency: line.unitPrice.currency };
@@ -78,11 +66,8 @@ export function nextStatusOnCancel(status: OrderStatus): OrderStatus {
     case 'REJECTED':
     case 'CANCELLED':
       throw conflict(`Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`);
-    default: {
-      // A status added to the union without a case here fails to compile.
-      const unknown: never = status;
-      throw new Error(`Unknown order status "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(status, 'order status');
   }
 }
 
@@ -92,97 +77,6 @@ export function rejectionReason(shortfalls: readonly Shortfall[]): string {
   const noun = shortfalls.length === 1 ? 'product' : 'products';
   const listed = shortfalls.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`).join(', ');
   return `Not enough stock for ${shortfalls.length} ${noun}: ${listed}.`;
-}
-
-/**
- * Decides what happens to an order (`state`, null before it exists) when
- * `command` arrives, as the events to record; no I/O. Placing prices the
- * lines (BAD_USER_INPUT naming the line at fault); confirming or rejecting
- * changes only a PENDING order, so a late or repeated answer from inventory
- * records nothing; cancelling a REJECTED or CANCELLED order is a CONFLICT.
- */
-export function decide(command: OrderCommand, state: OrderState | null): NewOrderEvent[] {
-  switch (command.type) {
-    case 'PlaceOrder': {
-      if (state) throw conflict(`Order "${command.orderId}" already exists.`);
-      const priced = priceOrder(command.lines, command.prices);
-      return [
-        {
-          type: 'OrderPlaced',
-          aggregateId: command.orderId,
-          aggregateVersion: 1,
-          data: {
-            customerId: command.customerId,
-            lines: priced.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, unitPrice: line.unitPrice })),
-            total: priced.total,
-          },
-        },
-      ];
-    }
-    case 'ConfirmOrder':
-      // Inventory answers about orders orders placed; an unknown one has nothing to confirm.
-      if (!state || !awaitsInventory(state)) return [];
-      return [
-        {
-          type: 'OrderConfirmed',
-          aggregateId: state.id,
-          aggregateVersion: state.version + 1,
-          data: { customerId: state.customerId, lines: state.lines.map(({ productId, quantity }) => ({ productId, quantity })) },
-        },
-      ];
-    case 'RejectOrder':
-      if (!state || !awaitsInventory(state)) return [];
-      return [
-        {
-          type: 'OrderRejected',
-          aggregateId: state.id,
-          aggregateVersion: state.version + 1,
-          data: {
-            customerId: state.customerId,
-            reason: rejectionReason(command.shortfalls),
-            shortfalls: command.shortfalls.map(({ productId, requested, available }) => ({ productId, requested, available })),
-          },
-        },
-      ];
-    case 'CancelOrder': {
-      if (!state) throw new Error('CancelOrder needs an existing order.');
-      nextStatusOnCancel(state.status);
-      // nextStatusOnCancel let only these two through.
-      const previousStatus = state.status as 'PENDING' | 'CONFIRMED';
-      return [
-        {
-          type: 'OrderCancelled',
-          aggregateId: state.id,
-          aggregateVersion: state.version + 1,
-          data: { customerId: state.customerId, previousStatus, lines: state.lines.map(({ productId, quantity }) => ({ productId, quantity })) },
-        },
-      ];
-    }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown order command "${(unknown as { type: string }).type}".`);
-    }
-  }
-}
-
-/**
- * True while inventory's answer still decides the order: only a PENDING one.
- * A CANCELLED order that inventory reserved anyway is released by inventory
- * when it handles `OrderCancelled`, which follows `OrderPlaced` in the stream.
- */
-function awaitsInventory(state: OrderState): boolean {
-  switch (state.status) {
-    case 'PENDING':
-      return true;
-    case 'CONFIRMED':
-    case 'REJECTED':
-    case 'CANCELLED':
-      return false;
-    default: {
-      const unknown: never = state.status;
-      throw new Error(`Unknown order status "${String(unknown)}".`);
-    }
-  }
 }
 
 /** The order after `event`; null `state` only before `OrderPlaced`. No I/O. */
@@ -206,9 +100,7 @@ export function evolve(state: OrderState | null, event: NewOrderEvent): OrderSta
       return { ...state, status: 'REJECTED', version: event.aggregateVersion, rejectionReason: event.data.reason };
     case 'OrderCancelled':
       return { ...state, status: 'CANCELLED', version: event.aggregateVersion };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown order event "${(unknown as { type: string }).type}".`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'order event');
   }
 }

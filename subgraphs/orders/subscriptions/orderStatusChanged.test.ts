@@ -1,7 +1,7 @@
 import type { Identity } from '../../../platform/auth/identity';
 import type { DeliveredEvent } from '../../../platform/events/event';
 import { decodeEventCursor } from '../../../platform/events/eventCursor';
-import type { OrderEvent } from '../domain/events';
+import type { OrderEvent } from '../../../schema/events/orders';
 import { orderStatusChangeFor, orderStatusChangeOf, statusAfter } from './orderStatusChanged';
 
 const ALICE = '00000000-0000-4000-8000-0000000a11ce';

@@ -6,8 +6,9 @@ import { decodeEventCursor, encodeEventCursor } from '../../../platform/events/e
 import { watchEvents } from '../../../platform/events/watchEvents';
 import { isUuid } from '../../../platform/ids';
 import type { OrderStatus } from '../domain/order';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../domain/events';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../../schema/events/orders';
 import type { OrdersContext } from '../subgraph';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** The orders stream, which `orderStatusChanged` follows. */
 const DOMAIN = 'orders';
@@ -34,10 +35,8 @@ export function statusAfter(event: OrderEvent): OrderStatus {
       return 'REJECTED';
     case 'OrderCancelled':
       return 'CANCELLED';
-    default: {
-      const unknown: never = event;
-      throw new Error(`No status follows event ${JSON.stringify((unknown as { type: unknown }).type)}.`);
-    }
+    default:
+      throw new UnreachableCaseError(event, 'order event');
   }
 }
 

@@ -1,14 +1,16 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
 import type { Outbox } from '../../../platform/events/outbox';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { requireAdmin } from '../../../platform/auth/authorize';
 import { badInput, conflict } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
 import type { Product } from '../domain/product';
-import type { Money } from '../../../schema/events/products';
-import { decide, evolve } from '../domain/decider';
-import { toProduct, toProductState, type ProductRow } from '../productRow';
+import type { Money } from '../../../schema/events/money';
+import { evolve } from '../domain/product';
+import { decide } from '../domain/productDecider';
+import { toProduct, toProductState } from '../productRow';
+import { lockProduct, updatePrice } from '../productStore';
 
 /**
  * Sets a product's unit price. ADMIN only. The new price, the product's next
@@ -21,27 +23,21 @@ import { toProduct, toProductState, type ProductRow } from '../productRow';
  * version into two different ones.
  */
 export async function updateProductPrice(
-  deps: { db: Database; outbox: Outbox; clock: Clock; requestId: string },
-  viewer: Viewer,
-  input: { productId: string; price: Money },
+  deps: { db: Database; outbox: Outbox; clock: Clock },
+  { viewer, input, cause }: CommandRequest<{ productId: string; price: Money }>,
 ): Promise<Product> {
   requireAdmin(viewer, 'change prices');
   if (!isUuid(input.productId)) throw badInput('input.productId', `productId must be a product id (UUID), got "${input.productId}".`);
   return deps.db.transaction(async (tx) => {
-    const [row] = await tx.query<ProductRow>('select * from products.products where id = $1 for update', [input.productId]);
+    const row = await lockProduct(tx, input.productId);
     const state = row ? toProductState(row) : null;
     const events = decide({ type: 'ChangeProductPrice', productId: input.productId, price: input.price }, state);
     // Decided only when there is a product, and unchanged: the row is the state as it stands.
     if (!events.length) return toProduct(row!);
     const next = events.reduce(evolve, state)!;
-    const rows = await tx.query<ProductRow>(
-      `update products.products set price_amount = $2, currency = $3, version = $4, updated_at = $5
-       where id = $1 and version = $6
-       returning *`,
-      [next.id, next.price.amount, next.price.currency, next.version, deps.clock.now(), state!.version],
-    );
-    if (!rows[0]) throw conflict(`Product "${input.productId}" changed while its price was being set; try again.`);
-    await deps.outbox.append(tx, { correlationId: deps.requestId, causationId: null }, events);
-    return toProduct(rows[0]);
+    const written = await updatePrice(tx, next, state!.version, deps.clock.now());
+    if (!written) throw conflict(`Product "${input.productId}" changed while its price was being set; try again.`);
+    await deps.outbox.append(tx, cause, events);
+    return toProduct(written);
   });
 }

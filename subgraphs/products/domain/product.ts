@@ -1,4 +1,7 @@
 import { badInput } from '../../../platform/errors';
+import type { NewEvent } from '../../../platform/events/outbox';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
+import type { ProductCreated, ProductsEvent } from '../../../schema/events/products';
 
 /** A product as the products subgraph stores it. */
 export interface Product {
@@ -57,4 +60,27 @@ export function validateNewProduct(input: NewProduct): ValidNewProduct {
     throw badInput('input.category', `Category must be 1 to 50 lower-case letters, digits and dashes, got "${input.category}".`);
   }
   return { sku, name, description, price: input.price, weightGrams: input.weightGrams, category: input.category };
+}
+
+/** A product as its decisions need it: everything its events say, and its version. */
+export interface ProductState extends ProductFields {
+  id: string;
+  /** 1 after ProductCreated, +1 with each ProductPriceChanged. */
+  version: number;
+}
+
+/** What `ProductCreated` says of a product; a price change moves `price`. */
+type ProductFields = ProductCreated['data'];
+
+/** The product's state after `event`; `state` is null before its first event. */
+export function evolve(state: ProductState | null, event: NewEvent<ProductsEvent>): ProductState {
+  switch (event.type) {
+    case 'ProductCreated':
+      return { id: event.aggregateId, ...event.data, price: { ...event.data.price }, version: event.aggregateVersion };
+    case 'ProductPriceChanged':
+      if (!state) throw new Error(`ProductPriceChanged for product "${event.aggregateId}" before its ProductCreated.`);
+      return { ...state, price: { ...event.data.price }, version: event.aggregateVersion };
+    default:
+      throw new UnreachableCaseError(event, 'products event');
+  }
 }

@@ -1,13 +1,14 @@
 import type { Database } from '../../../platform/storage/database';
 import type { Clock } from '../../../platform/clock';
 import type { Outbox } from '../../../platform/events/outbox';
-import type { Viewer } from '../../../platform/auth/identity';
+import type { CommandRequest } from '../../../platform/command';
 import { requireSignedIn } from '../../../platform/auth/authorize';
 import { conflict, notFound, unauthenticated } from '../../../platform/errors';
 import { isUuid, newId } from '../../../platform/ids';
 import type { NewReview, Review } from '../domain/review';
-import { decide } from '../domain/decider';
-import { toReview, type ReviewRow } from '../reviewRow';
+import { decide } from '../domain/reviewDecider';
+import { toReview } from '../reviewRow';
+import { insertReview } from '../reviewStore';
 import { knownProducts } from '../queries/knownProducts/knownProducts';
 
 /**
@@ -22,9 +23,8 @@ import { knownProducts } from '../queries/knownProducts/knownProducts';
  * hold is NOT_FOUND naming `input.productId`, and records nothing.
  */
 export async function addReview(
-  deps: { db: Database; outbox: Outbox; clock: Clock; requestId: string },
-  viewer: Viewer,
-  input: NewReview,
+  deps: { db: Database; outbox: Outbox; clock: Clock },
+  { viewer, input, cause }: CommandRequest<NewReview>,
 ): Promise<Review> {
   const author = requireSignedIn(viewer);
   // The identity comes signed from the gateway, but it still must not reach SQL unchecked.
@@ -37,15 +37,9 @@ export async function addReview(
       throw notFound(`No product has id "${input.productId}" (a product created a moment ago may take a moment to be known here).`, 'input.productId');
     }
     // The unique (product_id, author_id) constraint decides between two racing reviews; no check before the insert.
-    const rows = await tx.query<ReviewRow>(
-      `insert into reviews.reviews (id, product_id, author_id, rating, body, created_at)
-       values ($1, $2, $3, $4, $5, $6)
-       on conflict (product_id, author_id) do nothing
-       returning *`,
-      [added.aggregateId, added.data.productId, added.data.authorId, added.data.rating, added.data.body, deps.clock.now()],
-    );
-    if (!rows[0]) throw conflict(`You have already reviewed product "${added.data.productId}"; each user may review a product once.`);
-    await deps.outbox.append(tx, { correlationId: deps.requestId, causationId: null }, events);
-    return toReview(rows[0]);
+    const row = await insertReview(tx, added.aggregateId, added.data, deps.clock.now());
+    if (!row) throw conflict(`You have already reviewed product "${added.data.productId}"; each user may review a product once.`);
+    await deps.outbox.append(tx, cause, events);
+    return toReview(row);
   });
 }

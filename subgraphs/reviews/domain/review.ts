@@ -1,5 +1,6 @@
 import { badInput } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
+import type { NewEvent } from '../../../platform/events/outbox';
 
 /** A review as the reviews subgraph stores it. */
 export interface Review {
@@ -37,4 +38,38 @@ export function validateNewReview(input: NewReview): NewReview {
     throw badInput('input.body', `Body must be 1 to ${MAX_BODY_LENGTH} characters after trimming, got ${body.length}.`);
   }
   return { productId: input.productId.toLowerCase(), rating: input.rating, body };
+}
+
+/**
+ * A customer reviewed a product. Aggregate: the review (id), at version 1.
+ * The reviews subgraph's rating summaries are projected from these.
+ */
+export interface ReviewAdded {
+  type: 'ReviewAdded';
+  data: {
+    /** Lower case, as stored. */
+    productId: string;
+    /** Lower case, as stored. */
+    authorId: string;
+    /** Stars given, 1 to 5. */
+    rating: number;
+    /** The text, trimmed. */
+    body: string;
+  };
+}
+
+/** Every event the reviews domain emits. */
+export type ReviewsEvent = ReviewAdded;
+
+/**
+ * The review with the command's id, or null when there is none. Whether the
+ * author already reviewed the product is not part of it: the unique
+ * (product, author) constraint decides that when the row is written, so two
+ * racing reviews need no read before the insert.
+ */
+export type ReviewState = Pick<Review, 'id'> | null;
+
+/** The review's state after `event`: an added review exists under its aggregate id. */
+export function evolve(_state: ReviewState, event: NewEvent<ReviewsEvent>): ReviewState {
+  return { id: event.aggregateId };
 }

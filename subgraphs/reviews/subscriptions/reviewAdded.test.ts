@@ -1,6 +1,6 @@
 import type { DeliveredEvent } from '../../../platform/events/event';
 import { decodeEventCursor } from '../../../platform/events/eventCursor';
-import type { ReviewAdded } from '../domain/events';
+import type { ReviewAdded } from '../domain/review';
 import { reviewAddedEventOf, reviewAddedFor } from './reviewAdded';
 
 const PRODUCT = '00000000-0000-4000-8000-00000000f001';

@@ -3,7 +3,7 @@ import type { DeliveredEvent } from '../../../platform/events/event';
 import { decodeEventCursor, encodeEventCursor } from '../../../platform/events/eventCursor';
 import { watchEvents } from '../../../platform/events/watchEvents';
 import { isUuid } from '../../../platform/ids';
-import type { ReviewAdded } from '../domain/events';
+import type { ReviewAdded } from '../domain/review';
 import type { ReviewsContext } from '../subgraph';
 
 /** The reviews stream, which `reviewAdded` follows. */

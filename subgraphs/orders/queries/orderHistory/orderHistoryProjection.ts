@@ -1,8 +1,9 @@
 import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
 import type { Order, OrderStatus } from '../../domain/order';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/events';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../../../schema/events/orders';
 import { toOrder } from '../../orderRow';
+import { UnreachableCaseError } from '../../../../platform/unreachableCaseError';
 
 /** A row of `orders.order_history`, as the paging view `orders.order_history_pages` returns it (with `id` and `created_at`). */
 export interface OrderHistoryRow {
@@ -54,10 +55,8 @@ export const orderHistoryProjection: Projection = {
       case 'OrderCancelled':
         await setStatus(tx, event, 'CANCELLED', null);
         return;
-      default: {
-        const unknown: never = event;
-        throw new Error(`orderHistory cannot apply "${(unknown as { type: string }).type}".`);
-      }
+      default:
+        throw new UnreachableCaseError(event, 'order event');
     }
   },
   async reset(tx) {

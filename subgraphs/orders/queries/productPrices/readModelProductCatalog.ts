@@ -1,5 +1,5 @@
 import type { Sql } from '../../../../platform/storage/database';
-import type { Money } from '../../domain/order';
+import type { Money } from '../../../../schema/events/money';
 import type { ProductCatalog } from '../../productCatalog';
 
 /**

@@ -1,6 +1,7 @@
 import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
-import type { OrderEvent } from '../../domain/events';
+import type { OrderEvent } from '../../../../schema/events/orders';
+import { UnreachableCaseError } from '../../../../platform/unreachableCaseError';
 
 /**
  * `orders.units_sold`: per product, the units of CONFIRMED orders not
@@ -35,10 +36,8 @@ export const unitsSoldProjection: Projection = {
       case 'OrderPlaced':
       case 'OrderRejected':
         return;
-      default: {
-        const unknown: never = event;
-        throw new Error(`unitsSold cannot apply "${(unknown as { type: string }).type}".`);
-      }
+      default:
+        throw new UnreachableCaseError(event, 'order event');
     }
   },
   async reset(tx) {

@@ -1,6 +1,6 @@
 import type { Projection } from '../../../../platform/events/projection';
 import type { LoggedEvent } from '../../../../platform/events/outbox';
-import type { ReviewAdded } from '../../domain/events';
+import type { ReviewAdded } from '../../domain/review';
 import { MAX_RATING, MIN_RATING } from '../../domain/review';
 
 /**

@@ -1,8 +1,8 @@
-import type { NewEvent } from '../../../platform/events/outbox';
-
-/*
- * The events of the inventory domain: a contract the other subgraphs rely
- * on. Add fields if you must; never rename or remove one.
+/**
+ * The inventory domain's events: its published contract, written once here
+ * and imported by inventory (which emits them) and by orders (whose saga
+ * confirms or rejects an order on `StockReserved` and
+ * `StockReservationRejected`). Add fields if you must; never rename or remove one.
  */
 
 /**
@@ -42,6 +42,3 @@ export interface StockReleased {
 }
 
 export type InventoryEvent = StockRestocked | StockReserved | StockReservationRejected | StockReleased;
-
-/** An inventory event as a decision returns it: the outbox adds id, time and cause. */
-export type NewInventoryEvent = NewEvent<InventoryEvent>;

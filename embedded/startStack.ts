@@ -1,35 +1,21 @@
 import path from 'node:path';
-import type { ConnectionPool } from './platform/storage/database';
-import { systemClock, type Clock } from './platform/clock';
-import { createLogger } from './platform/logger';
-import { runSubgraph } from './platform/subgraph';
-import type { Database } from './platform/storage/database';
-import type { SubgraphDefinition, RunningSubgraph } from './platform/subgraph';
-import type { EventBus } from './platform/events/eventBus';
-import { Outbox } from './platform/events/outbox';
-import { startGateway, type RunningGateway } from './gateway/server';
-import type { GatewaySettings } from './gateway/gatewayConfig';
-import type { GatewayPlugin } from './gateway/plugins/gatewayPlugin';
-import { loadSupergraph } from './gateway/supergraph';
-import { createAuthenticator } from './gateway/auth/authenticate';
-import { accountsSubgraph } from './subgraphs/accounts/subgraph';
-import { loadOrCreateSigningKey } from './subgraphs/accounts/signingKey';
-import { productsSubgraph } from './subgraphs/products/subgraph';
-import { inventorySubgraph } from './subgraphs/inventory/subgraph';
-import { ordersSubgraph } from './subgraphs/orders/subgraph';
-import { reviewsSubgraph } from './subgraphs/reviews/subgraph';
+import type { ConnectionPool } from '../platform/storage/database';
+import { systemClock, type Clock } from '../platform/clock';
+import { createLogger } from '../platform/logger';
+import { runSubgraph, type RunningSubgraph } from '../platform/subgraph';
+import type { EventBus } from '../platform/events/eventBus';
+import { Outbox } from '../platform/events/outbox';
+import { startGateway, type RunningGateway } from '../gateway/server';
+import type { GatewaySettings } from '../gateway/gatewayConfig';
+import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
+import { loadSupergraph } from '../gateway/supergraph';
+import { createAuthenticator } from '../gateway/auth/authenticate';
+import { SUBGRAPHS, type SubgraphName } from '../subgraphs/registry';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
-export interface StackPorts {
-  gateway: number;
-  accounts: number;
-  products: number;
-  inventory: number;
-  orders: number;
-  reviews: number;
-}
+export type StackPorts = { gateway: number } & Record<SubgraphName, number>;
 
-export type SubgraphName = keyof Omit<StackPorts, 'gateway'>;
+export type { SubgraphName };
 
 export interface StackOptions {
   /** One pool shared by every subgraph; each writes only its own Postgres schema. */
@@ -77,22 +63,24 @@ export interface RunningStack {
 }
 
 /**
- * Runs the whole supergraph in one process: the five subgraphs on their own
- * ports over one shared storage pool, and the gateway in front of them. Used
- * by `npm start` (main.ts) and by the end-to-end tests.
+ * Runs the whole supergraph in one process: every subgraph of
+ * `subgraphs/registry.ts` on its own port over one shared storage pool, and
+ * the gateway in front of them. Used
+ * by `npm start` (embedded/main.ts) and by the end-to-end tests.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const clock = options.clock ?? systemClock;
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     const outboxes = {} as Record<SubgraphName, Outbox>;
+    const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     const consumers: ConsumerOf[] = [];
     const { bus } = options;
-    const run = async <C extends object>(name: SubgraphName, build: (deps: { db: Database; outbox: Outbox }) => SubgraphDefinition<C>) => {
+    for (const { name, factory } of SUBGRAPHS) {
       const db = options.storage.database(name);
       const outbox = new Outbox(name, clock);
       outboxes[name] = outbox;
-      const definition = build({ db, outbox });
+      const definition = await factory({ db, outbox, bus, clock, dataDir: options.dataDir, jwt: options.jwt });
       for (const consumer of definition.consumers ?? []) consumers.push({ schema: name, consumer: consumer.name, domain: consumer.domain, types: consumer.types });
       const server = await runSubgraph(definition, {
         db,
@@ -107,20 +95,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         seed: options.seed,
       });
       started.push(server);
-      return server;
-    };
+      subgraphs[name] = server;
+    }
 
-    const signingKey = await loadOrCreateSigningKey({ configuredPem: options.jwt.privateKeyPem, dataDir: options.dataDir });
-    const accounts = await run('accounts', ({ db, outbox }) => accountsSubgraph({ db, outbox, bus, clock, signingKey, jwt: options.jwt }));
-    const products = await run('products', ({ db, outbox }) => productsSubgraph({ db, outbox, bus, clock }));
-    const inventory = await run('inventory', ({ db, outbox }) => inventorySubgraph({ db, outbox, bus, clock }));
-    const orders = await run('orders', ({ db, outbox }) => ordersSubgraph({ db, outbox, bus, clock }));
-    const reviews = await run('reviews', ({ db, outbox }) => reviewsSubgraph({ db, outbox, bus, clock }));
-
-    const jwksUrl = new URL('/.well-known/jwks.json', accounts.url).toString();
+    const jwksUrl = new URL('/.well-known/jwks.json', subgraphs.accounts.url).toString();
     const gateway = await startGateway({
-      supergraph: loadSupergraph(options.supergraphPath ?? path.resolve(__dirname, 'schema/supergraph.graphql')),
-      subgraphUrls: { accounts: accounts.url, products: products.url, inventory: inventory.url, orders: orders.url, reviews: reviews.url },
+      supergraph: loadSupergraph(options.supergraphPath ?? path.resolve(__dirname, '../schema/supergraph.graphql')),
+      subgraphUrls: Object.fromEntries(SUBGRAPHS.map(({ name }) => [name, subgraphs[name].url])),
       port: options.ports.gateway,
       host: options.host,
       production: options.production,
@@ -131,7 +112,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       identitySecret: options.identitySecret,
       logger: createLogger('gateway', options.logLevel),
     });
-    const subgraphs = { accounts, products, inventory, orders, reviews };
     return {
       gateway,
       subgraphs,

@@ -1,5 +1,6 @@
-import type { NewInventoryEvent } from './events';
-import { decideReservation, evolveReservation, type ReservationCommand, type ReservationState } from './reservation';
+import { deciderSpec } from '../../../tests/support/deciderSpec';
+import { evolve, type NewReservationEvent, type ReservationState } from './reservation';
+import { decide, type ReservationCommand } from './reservationDecider';
 
 const ORDER = '00000000-0000-4000-8000-00000000a001';
 const A = '00000000-0000-4000-8000-000000000001';
@@ -13,48 +14,48 @@ const reserve = (lines: Array<[string, number]>): ReservationCommand => ({
 });
 const release: ReservationCommand = { type: 'ReleaseStock', orderId: ORDER };
 
+/** The decider from `state` on. */
+const from = (state: ReservationState) => deciderSpec<ReservationCommand, NewReservationEvent, ReservationState>(decide, evolve, state);
 /** Given units on hand and the order's past events, when `command` arrives, then these events. */
-const given = (onHand: Array<[string, number]>, ...history: NewInventoryEvent[]) => {
-  const state = history.reduce(evolveReservation, { orderId: ORDER, onHand: new Map(onHand), reservation: null } as ReservationState);
-  return { when: (command: ReservationCommand) => decideReservation(command, state), state };
-};
+const given = (onHand: Array<[string, number]>, ...history: NewReservationEvent[]) =>
+  from({ orderId: ORDER, onHand: new Map(onHand), reservation: null }).given(...history);
 
-const reserved: NewInventoryEvent = {
+const reserved: NewReservationEvent = {
   type: 'StockReserved',
   aggregateId: ORDER,
   aggregateVersion: 1,
   data: { orderId: ORDER, lines: [{ productId: A, quantity: 2, stock: 3 }, { productId: B, quantity: 1, stock: 0 }] },
 };
 
-describe('decideReservation: ReserveStock', () => {
+describe('reservation decide: ReserveStock', () => {
   it('given enough of every product, then every line is reserved with what is left of each', () => {
-    expect(given([[A, 5], [B, 1]]).when(reserve([[A, 2], [B, 1]]))).toEqual([reserved]);
+    given([[A, 5], [B, 1]]).when(reserve([[A, 2], [B, 1]])).then([reserved]);
   });
 
   it('given one line short, then NOTHING is reserved and only the short line is listed', () => {
-    expect(given([[A, 5], [B, 1]]).when(reserve([[A, 2], [B, 3]]))).toEqual([
+    given([[A, 5], [B, 1]]).when(reserve([[A, 2], [B, 3]])).then([
       { type: 'StockReservationRejected', aggregateId: ORDER, aggregateVersion: 1, data: { orderId: ORDER, shortfalls: [{ productId: B, requested: 3, available: 1 }] } },
     ]);
   });
 
   it('given a product inventory has no stock row for, then it has 0 available', () => {
-    expect(given([[A, 5]]).when(reserve([[A, 1], [C, 1]]))).toEqual([
+    given([[A, 5]]).when(reserve([[A, 1], [C, 1]])).then([
       { type: 'StockReservationRejected', aggregateId: ORDER, aggregateVersion: 1, data: { orderId: ORDER, shortfalls: [{ productId: C, requested: 1, available: 0 }] } },
     ]);
   });
 
   it('given exactly the units requested, then they are reserved down to 0, never below', () => {
-    expect(given([[A, 2]]).when(reserve([[A, 2]]))[0]).toMatchObject({ type: 'StockReserved', data: { lines: [{ productId: A, quantity: 2, stock: 0 }] } });
+    expect(given([[A, 2]]).when(reserve([[A, 2]])).events()[0]).toMatchObject({ type: 'StockReserved', data: { lines: [{ productId: A, quantity: 2, stock: 0 }] } });
   });
 
   it('given the order was already reserved, then nothing more is reserved', () => {
-    expect(given([[A, 3], [B, 0]], reserved).when(reserve([[A, 2], [B, 1]]))).toEqual([]);
+    given([[A, 3], [B, 0]], reserved).when(reserve([[A, 2], [B, 1]])).then([]);
   });
 });
 
-describe('decideReservation: ReleaseStock', () => {
+describe('reservation decide: ReleaseStock', () => {
   it('given a reserved order, then its units go back with what is on hand after, at version 2', () => {
-    expect(given([[A, 3], [B, 0]], reserved).when(release)).toEqual([
+    given([[A, 3], [B, 0]], reserved).when(release).then([
       {
         type: 'StockReleased',
         aggregateId: ORDER,
@@ -67,33 +68,33 @@ describe('decideReservation: ReleaseStock', () => {
   it('given stock sold meanwhile by others, then release adds to what is on hand now', () => {
     const { state } = given([[A, 5], [B, 1]], reserved);
     const sold = { ...state, onHand: new Map([[A, 0], [B, 0]]) };
-    expect(decideReservation(release, sold)[0]).toMatchObject({ data: { lines: [{ productId: A, stock: 2 }, { productId: B, stock: 1 }] } });
+    expect(from(sold).given().when(release).events()[0]).toMatchObject({ data: { lines: [{ productId: A, stock: 2 }, { productId: B, stock: 1 }] } });
   });
 
   it('given nothing was ever reserved (rejected, or never seen), then nothing happens', () => {
-    expect(given([[A, 5]]).when(release)).toEqual([]);
+    given([[A, 5]]).when(release).then([]);
   });
 
   it('given the order was already released, then nothing happens again', () => {
     const { state } = given([[A, 3], [B, 0]], reserved);
-    const [released] = decideReservation(release, state);
-    expect(decideReservation(release, evolveReservation(state, released!))).toEqual([]);
+    const [released] = from(state).given().when(release).events();
+    from(state).given(released!).when(release).then([]);
   });
 });
 
-describe('evolveReservation', () => {
+describe('reservation evolve', () => {
   it('given StockReserved then StockReleased, then stock goes down and back up and the reservation ends RELEASED', () => {
     const { state } = given([[A, 5], [B, 1]], reserved);
     expect(state.onHand).toEqual(new Map([[A, 3], [B, 0]]));
     expect(state.reservation).toEqual({ status: 'RESERVED', lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }] });
-    const released = evolveReservation(state, decideReservation(release, state)[0]!);
+    const released = from(state).given(from(state).given().when(release).events()[0]!).state;
     expect(released.onHand).toEqual(new Map([[A, 5], [B, 1]]));
     expect(released.reservation?.status).toBe('RELEASED');
   });
 
   it('given a rejection, then nothing is held and no stock moves', () => {
     const { state } = given([[A, 1]]);
-    const [rejection] = decideReservation(reserve([[A, 2]]), state);
-    expect(evolveReservation(state, rejection!)).toEqual(state);
+    const [rejection] = from(state).given().when(reserve([[A, 2]])).events();
+    expect(from(state).given(rejection!).state).toEqual(state);
   });
 });

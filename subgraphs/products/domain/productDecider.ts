@@ -1,7 +1,9 @@
 import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict, notFound } from '../../../platform/errors';
-import type { Money, ProductsEvent } from '../../../schema/events/products';
-import { validateNewProduct, validatePrice, type NewProduct } from './product';
+import type { ProductsEvent } from '../../../schema/events/products';
+import type { Money } from '../../../schema/events/money';
+import { validateNewProduct, validatePrice, type NewProduct, type ProductState } from './product';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Add a product to the catalog under the id the handler chose. */
 export interface CreateProduct {
@@ -19,19 +21,6 @@ export interface ChangeProductPrice {
 
 /** Every command the products domain decides. */
 export type ProductsCommand = CreateProduct | ChangeProductPrice;
-
-/** A product as its decisions need it: everything its events say, and its version. */
-export interface ProductState {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: Money;
-  weightGrams: number;
-  category: string;
-  /** 1 after ProductCreated, +1 with each ProductPriceChanged. */
-  version: number;
-}
 
 /**
  * Decides a command against the product's state (null when no product has
@@ -70,24 +59,8 @@ export function decide(command: ProductsCommand, state: ProductState | null): Ne
         },
       ];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`Unknown products command ${JSON.stringify(unknown)}.`);
-    }
+    default:
+      throw new UnreachableCaseError(command, 'products command');
   }
 }
 
-/** The product's state after `event`; `state` is null before its first event. */
-export function evolve(state: ProductState | null, event: NewEvent<ProductsEvent>): ProductState {
-  switch (event.type) {
-    case 'ProductCreated':
-      return { id: event.aggregateId, ...event.data, price: { ...event.data.price }, version: event.aggregateVersion };
-    case 'ProductPriceChanged':
-      if (!state) throw new Error(`ProductPriceChanged for product "${event.aggregateId}" before its ProductCreated.`);
-      return { ...state, price: { ...event.data.price }, version: event.aggregateVersion };
-    default: {
-      const unknown: never = event;
-      throw new Error(`Unknown products event ${JSON.stringify(unknown)}.`);
-    }
-  }
-}

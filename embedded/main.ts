@@ -1,11 +1,13 @@
-import { readCommonConfig, readJwtConfig, readPort, IDENTITY_SECRET_FILE } from './platform/config';
-import { createLogger } from './platform/logger';
-import { loadOrCreateSecret } from './platform/secrets';
-import { onShutdownSignal } from './platform/process/shutdown';
-import { runMain } from './platform/process/runMain';
-import { readGatewaySettings } from './gateway/gatewayConfig';
+import { readCommonConfig, readJwtConfig, readPort, IDENTITY_SECRET_FILE } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { loadOrCreateSecret } from '../platform/secrets';
+import { onShutdownSignal } from '../platform/process/shutdown';
+import { runMain } from '../platform/process/runMain';
+import { readGatewaySettings } from '../gateway/gatewayConfig';
+import { SUBGRAPHS } from '../subgraphs/registry';
+import type { StackPorts } from './startStack';
 
-// Composition root of `npm start`: the gateway and all five subgraphs in one
+// Composition root of `npm start`: the gateway and every registered subgraph in one
 // process on the embedded defaults (PGlite in DATA_DIR), or on PostgreSQL when
 // DATABASE_URL is set.
 runMain('stack', async () => {
@@ -14,18 +16,12 @@ runMain('stack', async () => {
   const common = readCommonConfig(env);
   const jwt = readJwtConfig(env);
   const gateway = readGatewaySettings(env, common);
-  const ports = {
-    gateway: readPort(env, 'PORT', 4000),
-    accounts: readPort(env, 'ACCOUNTS_PORT', 4001),
-    products: readPort(env, 'PRODUCTS_PORT', 4002),
-    inventory: readPort(env, 'INVENTORY_PORT', 4003),
-    orders: readPort(env, 'ORDERS_PORT', 4004),
-    reviews: readPort(env, 'REVIEWS_PORT', 4005),
-  };
+  const ports = { gateway: readPort(env, 'PORT', 4000) } as StackPorts;
+  for (const { name, portVariable, defaultPort } of SUBGRAPHS) ports[name] = readPort(env, portVariable, defaultPort);
   const logger = createLogger('stack', common.logLevel);
   // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
-  const { openConfiguredEventBus, openConfiguredStorage } = require('./platform/process/openDependencies') as typeof import('./platform/process/openDependencies');
-  const { startStack } = require('./stack') as typeof import('./stack');
+  const { openConfiguredEventBus, openConfiguredStorage } = require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
+  const { startStack } = require('./startStack') as typeof import('./startStack');
   const storage = await openConfiguredStorage(common, logger);
   logger.info({ storage: storage.kind, dataDir: common.dataDir }, 'storage open');
   const bus = await openConfiguredEventBus(common, logger, 'commerce-stack');

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../../platform/errors';
 import { badInputOf, domainErrorOf } from '../../../tests/support/domainErrors';
-import { priceOrder, validateOrderLines, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_ORDER_TOTAL } from './placeOrder';
+import { priceOrder, validateOrderLines, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_ORDER_TOTAL } from './orderLines';
 
 const A = '4b1c1f8e-0a7e-4c9b-9d55-0c5d2f0b9f10';
 const B = '9f0e2d6c-1b3a-4c5d-8e7f-0a1b2c3d4e5f';

@@ -1,20 +1,16 @@
-import { readCommonConfig } from './platform/config';
-import { createLogger } from './platform/logger';
-import { runMain } from './platform/process/runMain';
-import { openConfiguredStorage } from './platform/process/openDependencies';
-import type { ConnectionPool } from './platform/storage/database';
-import { systemClock } from './platform/clock';
-import { Outbox } from './platform/events/outbox';
-import { rebuildProjection, type Projection } from './platform/events/projection';
-import { ordersProjections } from './subgraphs/orders/projections';
-import { reviewsProjections } from './subgraphs/reviews/projections';
+import { readCommonConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { runMain } from '../platform/process/runMain';
+import { openConfiguredStorage } from '../platform/process/openDependencies';
+import type { ConnectionPool } from '../platform/storage/database';
+import { systemClock } from '../platform/clock';
+import { Outbox } from '../platform/events/outbox';
+import { rebuildProjection, type Projection } from '../platform/events/projection';
+import { SUBGRAPHS } from '../subgraphs/registry';
 
 /** Every projection by name, with the subgraph (schema) whose log feeds it. */
 export const PROJECTIONS: ReadonlyMap<string, { schema: string; projection: Projection }> = new Map(
-  [
-    ...ordersProjections.map((projection) => ({ schema: 'orders', projection })),
-    ...reviewsProjections.map((projection) => ({ schema: 'reviews', projection })),
-  ].map((entry) => [entry.projection.name, entry]),
+  SUBGRAPHS.flatMap(({ name, projections }) => projections.map((projection) => [projection.name, { schema: name, projection }] as const)),
 );
 
 /** Rebuilds the named projections from their subgraphs' event logs, each in one transaction; returns how many events each applied. */

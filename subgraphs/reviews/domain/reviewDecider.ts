@@ -1,7 +1,7 @@
 import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict } from '../../../platform/errors';
-import type { ReviewsEvent } from './events';
-import { validateNewReview, type NewReview, type Review } from './review';
+import { validateNewReview, type NewReview, type ReviewState, type ReviewsEvent } from './review';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Review a product as `authorId`, under the review id the handler chose. */
 export interface AddReview {
@@ -14,14 +14,6 @@ export interface AddReview {
 
 /** Every command the reviews domain decides. */
 export type ReviewsCommand = AddReview;
-
-/**
- * The review with the command's id, or null when there is none. Whether the
- * author already reviewed the product is not part of it: the unique
- * (product, author) constraint decides that when the row is written, so two
- * racing reviews need no read before the insert.
- */
-export type ReviewState = Pick<Review, 'id'> | null;
 
 /**
  * Decides a command against the review's state and returns the events it
@@ -42,9 +34,7 @@ export function decide(command: ReviewsCommand, state: ReviewState): NewEvent<Re
         },
       ];
     }
-    default: {
-      const unknown: never = command.type;
-      throw new Error(`Unknown reviews command "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command.type, 'reviews command');
   }
 }

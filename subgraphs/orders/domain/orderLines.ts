@@ -1,6 +1,6 @@
 import { badInput, notFound } from '../../../platform/errors';
 import { isUuid } from '../../../platform/ids';
-import type { Money } from './order';
+import type { Money } from '../../../schema/events/money';
 
 /** One line of an order as a client sends it. */
 export interface OrderLineRequest {

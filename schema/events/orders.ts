@@ -1,12 +1,13 @@
-import type { NewEvent } from '../../../platform/events/outbox';
-import type { Money } from './order';
-
-/*
- * The events of the orders domain: a contract the other subgraphs and the
- * gateway rely on. Each is about one order (`aggregateId` = order id) and
+/**
+ * The orders domain's events: its published contract, written once here and
+ * imported by orders (which emits them) and by inventory (which reserves and
+ * releases stock on `OrderPlaced` and `OrderCancelled`); the gateway relies
+ * on them too. Each is about one order (`aggregateId` = order id) and
  * carries the order's version after it, 1 for `OrderPlaced`. Amounts are in
  * minor units. Add fields if you must; never rename or remove one.
  */
+
+import type { Money } from './money';
 
 /** A customer placed an order; it is PENDING until inventory answers. */
 export interface OrderPlaced {
@@ -43,9 +44,6 @@ export interface OrderCancelled {
 }
 
 export type OrderEvent = OrderPlaced | OrderConfirmed | OrderRejected | OrderCancelled;
-
-/** An orders event as a decision returns it: the outbox adds id, time and cause. */
-export type NewOrderEvent = NewEvent<OrderEvent>;
 
 /** Every orders event type, for projections that read them all. */
 export const ORDER_EVENT_TYPES: ReadonlyArray<OrderEvent['type']> = ['OrderPlaced', 'OrderConfirmed', 'OrderRejected', 'OrderCancelled'];

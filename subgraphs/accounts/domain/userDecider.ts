@@ -1,7 +1,7 @@
 import type { NewEvent } from '../../../platform/events/outbox';
 import { conflict } from '../../../platform/errors';
-import type { AccountsEvent } from './events';
-import { validateSignUp, type SignUp, type User } from './user';
+import { validateSignUp, type AccountsEvent, type SignUp, type UserState } from './user';
+import { UnreachableCaseError } from '../../../platform/unreachableCaseError';
 
 /** Create a CUSTOMER account with the id the handler chose. */
 export interface SignUpCommand {
@@ -12,14 +12,6 @@ export interface SignUpCommand {
 
 /** Every command the accounts domain decides. (`logIn` changes no state, so it is not one.) */
 export type AccountsCommand = SignUpCommand;
-
-/**
- * What the user with the command's id has to say about it: null when no user
- * has that id. Whether the email is taken is not part of it: the unique email
- * constraint decides that when the row is written, so two racing sign-ups
- * need no read before the insert.
- */
-export type UserState = Pick<User, 'id'> | null;
 
 /**
  * Decides a command against the user's state and returns the events it
@@ -33,9 +25,7 @@ export function decide(command: AccountsCommand, state: UserState): NewEvent<Acc
       const { email, name } = validateSignUp(command.account);
       return [{ type: 'UserSignedUp', aggregateId: command.userId, aggregateVersion: 1, data: { email, name, role: 'CUSTOMER' } }];
     }
-    default: {
-      const unknown: never = command.type;
-      throw new Error(`Unknown accounts command "${String(unknown)}".`);
-    }
+    default:
+      throw new UnreachableCaseError(command.type, 'accounts command');
   }
 }
