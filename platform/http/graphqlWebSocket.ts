@@ -15,6 +15,7 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
+import { AsyncQueue } from '../asyncQueue';
 import type { Logger } from '../logger';
 import { ErrorCode, formatGraphQLError, isDomainError } from '../errors';
 import { IDENTITY_EXTENSION, InvalidGatewayIdentity, REQUEST_ID_EXTENSION, verifyGatewayIdentity } from '../auth/gatewayIdentity';
@@ -221,29 +222,24 @@ function badVariableAsUserInput(error: GraphQLError): GraphQLError {
 
 /**
  * Executes the operation once per source event, in order, as graphql's
- * `subscribe` does; `return()` ends the source (the client completed or went away).
+ * `subscribe` does, at most one result ahead of the reader; `return()` ends
+ * the source (the client completed or went away), and so does a failure.
  */
 function executeEach(
   stream: AsyncIterable<unknown>,
   executeFor: (event: unknown) => ExecutionResult | Promise<ExecutionResult>,
 ): AsyncIterableIterator<ExecutionResult> {
   const source = stream[Symbol.asyncIterator]();
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      const step = await source.next();
-      if (step.done) return { value: undefined, done: true };
-      try {
-        return { value: await executeFor(step.value), done: false };
-      } catch (error) {
-        await source.return?.();
-        throw error;
+  const results = new AsyncQueue<ExecutionResult>({ capacity: 1, onStop: async () => void (await source.return?.()) });
+  void (async () => {
+    try {
+      for (let step = await source.next(); !step.done && !results.ended; step = await source.next()) {
+        await results.push(await executeFor(step.value));
       }
-    },
-    return: async () => {
-      await source.return?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+      results.end();
+    } catch (error) {
+      results.end({ error });
+    }
+  })();
+  return results;
 }
