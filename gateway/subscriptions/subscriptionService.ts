@@ -135,10 +135,10 @@ export class SubscriptionService {
     try {
       document = parse(request.query);
     } catch (error) {
-      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })] };
     }
     if (!this.options.introspection && /\b__(schema|type)\b/.test(request.query)) {
-      return { errors: [new GraphQLError('Introspection is disabled.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
+      return { errors: [new GraphQLError('Introspection is disabled.', { extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } })] };
     }
     const invalid = this.planner.validate(document, request.operationName);
     if (invalid.length) return { errors: invalid };
