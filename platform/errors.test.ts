@@ -1,13 +1,15 @@
 import { GraphQLError } from 'graphql';
-import { badInput, formatGraphQLError, ErrorCode } from './errors';
+import { badInput, toPublicError, ErrorCode } from './errors';
+import { InvalidGatewayIdentity } from './auth/gatewayIdentity';
+import { BodyTooLarge } from './http/graphqlHttp';
 
 const asFormatted = (error: GraphQLError) => error.toJSON();
 
-describe('formatGraphQLError', () => {
+describe('toPublicError', () => {
   it('maps a domain error to its code and field, in any mode', () => {
     const error = new GraphQLError('wrapped', { originalError: badInput('input.name', 'Name must be 1 to 200 characters, got 0.') });
     for (const production of [false, true]) {
-      expect(formatGraphQLError(asFormatted(error), error, production)).toMatchObject({
+      expect(toPublicError(asFormatted(error), error, production)).toMatchObject({
         message: 'Name must be 1 to 200 characters, got 0.',
         extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'input.name' },
       });
@@ -17,16 +19,33 @@ describe('formatGraphQLError', () => {
   it('hides an unexpected error in production and keeps it in development', () => {
     const error = new GraphQLError('relation "x" does not exist', { originalError: new Error('relation "x" does not exist') });
     const formatted = { ...asFormatted(error), extensions: { stacktrace: ['at db.ts:1'] } };
-    expect(formatGraphQLError(formatted, error, true)).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    expect(formatGraphQLError(formatted, error, false)).toMatchObject({ message: 'relation "x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(toPublicError(formatted, error, true)).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(toPublicError(formatted, error, false)).toMatchObject({ message: 'relation "x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 
   it('keeps request errors readable in production but drops their stack', () => {
     const error = new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     const formatted = { ...asFormatted(error), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['x'] } };
-    expect(formatGraphQLError(formatted, error, true)).toEqual({
+    expect(toPublicError(formatted, error, true)).toEqual({
       message: 'Cannot query field "nope" on type "Query".',
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
+  });
+
+  it('maps the other internal error classes to their public codes, in any mode', () => {
+    for (const [original, code] of [
+      [new InvalidGatewayIdentity('Identity token rejected: ERR_JWT_EXPIRED.'), ErrorCode.UNAUTHENTICATED],
+      [new BodyTooLarge('The request body exceeds the limit of 10 bytes.'), ErrorCode.PAYLOAD_TOO_LARGE],
+    ] as const) {
+      const error = new GraphQLError('wrapped', { originalError: original });
+      for (const production of [false, true]) {
+        expect(toPublicError(asFormatted(error), error, production)).toMatchObject({ message: original.message, extensions: { code } });
+      }
+    }
+  });
+
+  it('keeps every public code and its message in production, SUBSCRIPTION_LIMIT included', () => {
+    const error = new GraphQLError('A connection may hold at most 100 subscriptions; complete one first.', { extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT } });
+    expect(toPublicError(asFormatted(error), error, true)).toEqual({ message: error.message, extensions: { code: 'SUBSCRIPTION_LIMIT' } });
   });
 });

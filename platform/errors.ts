@@ -1,7 +1,8 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /**
- * The public error codes a client can rely on in `errors[].extensions.code`.
+ * Every error code a client can receive in `errors[].extensions.code` (or
+ * the `code` of a refused HTTP request), as README's Errors table lists them.
  * They are part of the API contract: add codes, never rename them.
  */
 export enum ErrorCode {
@@ -22,11 +23,32 @@ export enum ErrorCode {
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   /** Anything unexpected. The message is generic in production. */
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** The operation is not valid GraphQL syntax. */
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  /** The operation does not validate against the schema, or asks for introspection where it is disabled. */
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  /** A malformed request: body not JSON, no `query`, a method, transport or `Accept` header that cannot carry it. */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** The request body exceeds the size limit. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** A graphql-ws connection starts a subscription while it holds as many as it may. */
+  SUBSCRIPTION_LIMIT = 'SUBSCRIPTION_LIMIT',
+  /** An automatic persisted query sent by hash only that is not stored yet: send it again with `query`. */
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  /** Automatic persisted queries are turned off. */
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  /** A document with several operations and no `operationName`, or an `operationName` it does not contain. */
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
 }
 
+/** An `ErrorCode` or its string value, for callers that write the code as a literal. */
+export type PublicCode = `${ErrorCode}`;
+
 /**
- * An expected failure of a domain rule or of input validation. Domain code
- * throws these; `toGraphQLError` is the one place that maps them to GraphQL.
+ * An expected failure of a domain rule, of input validation or of a request's
+ * credentials or shape, carrying its public code. Domain code throws these,
+ * and so do the other expected failures (a forged identity, a body too
+ * large); `toPublicError` is the one place that maps them to GraphQL.
  */
 export class DomainError extends Error {
   constructor(
@@ -61,15 +83,18 @@ export function conflict(message: string): DomainError {
   return new DomainError(ErrorCode.CONFLICT, message);
 }
 
-const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
+// Every code but INTERNAL_SERVER_ERROR names an expected failure, whose message is safe to show.
+const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 /**
- * Shapes an error for a response. Domain errors keep their message and code;
- * GraphQL validation errors keep theirs; anything else is an internal error
- * whose message is hidden when `production` is set, so no SQL, stack or host
- * name reaches a client.
+ * Shapes an error of any kind for a client: the one mapping from internal
+ * errors to public ones. A `DomainError` (or subclass) keeps its message,
+ * code and field; an error that already carries a public code (GraphQL
+ * validation, Apollo's request errors) keeps it; anything else is an
+ * internal error whose message is hidden when `production` is set, so no
+ * SQL, stack or host name reaches a client.
  */
-export function formatGraphQLError(
+export function toPublicError(
   formatted: GraphQLFormattedError,
   error: unknown,
   production: boolean,
@@ -91,23 +116,26 @@ export function formatGraphQLError(
   }
   // In production only known, client-facing codes keep their message, and only `code` and `field`
   // survive of the extensions: no stack trace, no subgraph name.
-  if (code === ErrorCode.INTERNAL_SERVER_ERROR || (!PUBLIC_CODES.has(code) && !isGraphQLRequestErrorCode(code))) {
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR || !PUBLIC_CODES.has(code)) {
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
   const field = formatted.extensions?.field;
   return { ...formatted, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
 }
 
-/** Codes Apollo Server and graphql-js use for malformed requests; their messages are safe to show. */
-function isGraphQLRequestErrorCode(code: string): boolean {
-  return [
-    'GRAPHQL_PARSE_FAILED',
-    'GRAPHQL_VALIDATION_FAILED',
-    'BAD_REQUEST',
-    'PERSISTED_QUERY_NOT_FOUND',
-    'PERSISTED_QUERY_NOT_SUPPORTED',
-    'OPERATION_RESOLUTION_FAILURE',
-  ].includes(code);
+/** The name `toPublicError` had first; the gateway's formatters call it. */
+export const formatGraphQLError = toPublicError;
+
+/** `error` with `extensions.code` set to `code`, keeping its message, locations and path. */
+export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /** True when `error` (or what it wraps) is an expected `DomainError`, not a fault worth logging. */

@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
-import { formatGraphQLError, isDomainError, ErrorCode } from './errors';
+import { toPublicError, isDomainError, ErrorCode } from './errors';
 import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
 import type { Viewer } from './auth/identity';
 import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
@@ -66,7 +66,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     includeStacktraceInErrorResponses: !options.production,
     introspection: true,
     formatError: (formatted, error) => {
-      const shaped = formatGraphQLError(formatted, error, options.production);
+      const shaped = toPublicError(formatted, error, options.production);
       // Expected failures (bad input, conflicts…) are the caller's business, not the operator's.
       if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !isDomainError(error)) {
         logger.error({ err: error }, 'unexpected error while resolving');
@@ -100,7 +100,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
         return options.createContext(viewer, requestIdOrNew(Array.isArray(header) ? header[0] : header));
       } catch (error) {
         if (error instanceof InvalidGatewayIdentity) {
-          throw new GraphQLError(error.message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+          throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
         }
         throw error;
       }

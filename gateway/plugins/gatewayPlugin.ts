@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { QueryPlan } from '@apollo/query-planner';
 import type { AuthenticatedViewer } from '../auth/authenticate';
+import type { PublicCode } from '../../platform/errors';
 
 /** How an operation reached the gateway. */
 export type Transport = 'http' | 'multipart' | 'graphql-ws';
@@ -55,7 +56,7 @@ export interface SubgraphRequest {
 export class GatewayRejection extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: PublicCode,
     message: string,
     /** The close code when the request is a WebSocket connection. */
     readonly webSocketCloseCode: number,

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../platform/errors';
 import { GraphQLError, visit, BREAK, type DocumentNode } from 'graphql';
 import type { GatewayPlugin } from './gatewayPlugin';
 
@@ -28,7 +29,7 @@ export function introspectionPolicyPlugin(options: { allowed: boolean }): Gatewa
     onOperation(operation) {
       if (options.allowed || !operation.document || !selectsIntrospection(operation.document)) return;
       throw new GraphQLError('Introspection is disabled on this gateway (INTROSPECTION=false).', {
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+        extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
       });
     },
   };

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../platform/errors';
 import { GraphQLError, type GraphQLFormattedError, Kind } from 'graphql';
 import type { GatewayPlugin } from './gatewayPlugin';
 
@@ -19,7 +20,7 @@ export function operationResolutionPlugin(): GatewayPlugin {
       const message = operationName
         ? `The document has no operation named ${JSON.stringify(operationName)}; it holds ${names.join(', ')}.`
         : `The document holds several operations (${names.join(', ')}): name the one to run in \`operationName\`.`;
-      throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+      throw new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
     },
   };
 }
@@ -34,7 +35,7 @@ const PERSISTED_QUERY_MISTAKES = [/^provided sha does not match query$/, /^Unsup
  * trace is attached. Other errors pass unchanged.
  */
 export function codeApolloRequestErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR' || formatted.path) return formatted;
+  if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR || formatted.path) return formatted;
   if (!PERSISTED_QUERY_MISTAKES.some((pattern) => pattern.test(formatted.message))) return formatted;
-  return { message: `${formatted.message}: the persisted query's sha256Hash must be the SHA-256 of its query, with version 1.`, extensions: { code: 'BAD_REQUEST' } };
+  return { message: `${formatted.message}: the persisted query's sha256Hash must be the SHA-256 of its query, with version 1.`, extensions: { code: ErrorCode.BAD_REQUEST } };
 }

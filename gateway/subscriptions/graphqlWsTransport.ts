@@ -92,13 +92,13 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         try {
           const definition = getOperationAST(parse(payload.query), payload.operationName);
           if (definition && definition.operation !== 'subscription') {
-            return refuse([new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', { extensions: { code: 'BAD_REQUEST' } })]);
+            return refuse([new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', { extensions: { code: ErrorCode.BAD_REQUEST } })]);
           }
         } catch (error) {
-          return refuse([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+          return refuse([new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })]);
         }
         if (state.active.size >= maxSubscriptions) {
-          return refuse([new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })]);
+          return refuse([new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT } })]);
         }
         // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
         state.active.add(id);

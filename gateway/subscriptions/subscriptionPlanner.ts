@@ -10,6 +10,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { buildOperationContext } from '@apollo/gateway';
+import { ErrorCode, withCode } from '../../platform/errors';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext';
 
 /**
@@ -97,7 +98,7 @@ export class SubscriptionPlanner {
   validate(document: DocumentNode, operationName?: string | null): readonly GraphQLError[] {
     if (!this.validDocuments.has(document)) {
       const errors = validate(this.schemas.apiGraphQLSchema, document);
-      if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      if (errors.length > 0) return errors.map((error) => withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
       this.validDocuments.add(document);
     }
     const operation = getOperationAST(document, operationName);
@@ -105,14 +106,14 @@ export class SubscriptionPlanner {
       const message = operationName
         ? `Unknown operation named "${operationName}".`
         : 'Must provide operation name if query contains multiple operations.';
-      return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+      return [new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
     }
     if (operation.operation !== 'subscription') {
       const named = operation.name ? ` "${operation.name.value}"` : '';
       return [
         new GraphQLError(
           `Only subscriptions are executed here, but the operation${named} is a ${operation.operation}; send queries and mutations as HTTP requests to /graphql.`,
-          { nodes: operation, extensions: { code: 'BAD_REQUEST' } },
+          { nodes: operation, extensions: { code: ErrorCode.BAD_REQUEST } },
         ),
       ];
     }
@@ -189,16 +190,5 @@ export function validateVariables(
   const definitions: readonly VariableDefinitionNode[] = plan.operationContext.operation.variableDefinitions ?? [];
   if (definitions.length === 0) return [];
   const { errors } = getVariableValues(plan.schemas.apiGraphQLSchema, definitions, { ...variables });
-  return (errors ?? []).map((error) => withCode(error, 'BAD_USER_INPUT'));
-}
-
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code },
-  });
+  return (errors ?? []).map((error) => withCode(error, ErrorCode.BAD_USER_INPUT));
 }

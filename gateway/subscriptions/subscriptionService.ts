@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError, getOperationAST, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
+import { AsyncQueue } from '../../platform/asyncQueue';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
@@ -131,7 +132,7 @@ export class SubscriptionService {
     try {
       document = parse(request.query);
     } catch (error) {
-      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })] };
     }
     operation.document = document;
     operation.operation = getOperationAST(document, request.operationName) ?? undefined;
@@ -236,45 +237,20 @@ export class SubscriptionService {
 
   /** One subscriber's view of a topic: a bounded queue read as an async iterator. */
   private listen(topic: Topic, expiresAt: number | undefined): AsyncIterableIterator<ExecutionResult> {
-    const queue: ExecutionResult[] = [];
-    let waiting: ((value: IteratorResult<ExecutionResult>) => void) | undefined;
-    let done = false;
     let expiry: NodeJS.Timeout | undefined;
-    const finish = () => {
-      done = true;
-      if (expiry) clearTimeout(expiry);
-      topic.listeners.delete(listener);
-      // The last subscriber gone: nothing needs the upstream subscription any more.
-      if (!topic.listeners.size) this.endTopic(topic);
-    };
-    const deliver = () => {
-      if (!waiting) return;
-      const next = queue.shift();
-      if (next) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: next, done: false });
-      } else if (done) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: undefined, done: true });
-      }
-    };
+    const queue = new AsyncQueue<ExecutionResult>({
+      capacity: this.maxQueued,
+      whenFull: { end: () => ({ last: unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }) },
+      onStop: () => {
+        if (expiry) clearTimeout(expiry);
+        topic.listeners.delete(listener);
+        // The last subscriber gone: nothing needs the upstream subscription any more.
+        if (!topic.listeners.size) this.endTopic(topic);
+      },
+    });
     const listener: Listener = {
-      push: (result) => {
-        if (done) return;
-        if (queue.length >= this.maxQueued) {
-          queue.push(unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`));
-          finish();
-        } else queue.push(result);
-        deliver();
-      },
-      end: (final) => {
-        if (done) return;
-        if (final) queue.push(final);
-        finish();
-        deliver();
-      },
+      push: (result) => void queue.push(result),
+      end: (final) => queue.end(final ? { last: final } : {}),
     };
     topic.listeners.add(listener);
     if (expiresAt !== undefined) {
@@ -284,23 +260,7 @@ export class SubscriptionService {
       }, Math.min(ms, 2 ** 31 - 1));
       expiry.unref();
     }
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
-      next: () =>
-        new Promise((resolve) => {
-          waiting = resolve;
-          deliver();
-        }),
-      return: async () => {
-        if (!done) finish();
-        queue.length = 0;
-        deliver();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return queue;
   }
 }
 

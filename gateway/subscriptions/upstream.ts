@@ -3,6 +3,7 @@ import { REQUEST_ID_HEADER } from '../plugins/requestId';
 import WebSocket from 'ws';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import { AsyncQueue } from '../../platform/asyncQueue';
 
 export { IDENTITY_EXTENSION } from '../../platform/auth/gatewayIdentity';
 
@@ -98,28 +99,21 @@ export class UpstreamSubscriptionPool {
     if (!url) throw new Error(`No URL for subgraph "${serviceName}"; known subgraphs: ${Object.keys(this.subgraphUrls).join(', ')}.`);
     const client = this.clientFor(url);
 
-    const queue: FormattedExecutionResult[] = [];
-    let waiting: { resolve: (result: IteratorResult<FormattedExecutionResult>) => void; reject: (error: unknown) => void } | undefined;
-    let ended = false;
-    let failure: unknown;
+    // Set once the subgraph has ended the subscription itself: then there is nothing to unsubscribe.
+    let endedUpstream = false;
     let unsubscribe: (() => void) | undefined;
-
-    const end = (error?: unknown): void => {
-      if (ended) return;
-      ended = true;
-      failure = error;
-      this.active--;
-      if (waiting) {
-        const pending = waiting;
-        waiting = undefined;
-        // A waiting reader gets the failure at once; results already queued were read before it waited.
-        if (error === undefined) pending.resolve({ value: undefined, done: true });
-        else {
-          failure = undefined;
-          pending.reject(error);
-        }
-      }
-    };
+    const results = new AsyncQueue<FormattedExecutionResult>({
+      capacity: this.options.maxQueuedResults,
+      whenFull: {
+        end: () => ({
+          error: new UpstreamSubscriptionError(serviceName, `The subscription to subgraph "${serviceName}" fell more than ${this.options.maxQueuedResults} results behind and was ended.`),
+        }),
+      },
+      onStop: () => {
+        this.active--;
+        if (!endedUpstream) unsubscribe?.();
+      },
+    });
 
     const { extensions } = request;
     // graphql-ws serialises the payload each time it sends it, so a getter re-reads the extensions on every resubscribe.
@@ -134,56 +128,21 @@ export class UpstreamSubscriptionPool {
 
     this.active++;
     unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(payload, {
-      next: (result) => {
-        if (ended) return;
-        if (waiting) {
-          const pending = waiting;
-          waiting = undefined;
-          pending.resolve({ value: result, done: false });
-        } else if (queue.length >= this.options.maxQueuedResults) {
-          unsubscribe?.();
-          end(new UpstreamSubscriptionError(serviceName, `The subscription to subgraph "${serviceName}" fell more than ${this.options.maxQueuedResults} results behind and was ended.`));
-        } else {
-          queue.push(result);
-        }
+      next: (result) => void results.push(result),
+      // Results already queued are read before the failure.
+      error: (error) => {
+        endedUpstream = true;
+        results.end({ error: upstreamError(serviceName, error) });
       },
-      error: (error) => end(upstreamError(serviceName, error)),
-      complete: () => end(),
+      complete: () => {
+        endedUpstream = true;
+        results.end();
+      },
     });
 
-    const cancel = (): void => {
-      if (ended) return;
-      unsubscribe?.();
-      // Unread results are dropped: whoever cancelled will not read them.
-      queue.length = 0;
-      end();
-    };
-
-    const iterator: UpstreamSubscription = {
-      next: () => {
-        const result = queue.shift();
-        if (result) return Promise.resolve({ value: result, done: false });
-        if (ended) {
-          if (failure === undefined) return Promise.resolve({ value: undefined, done: true });
-          const error = failure;
-          failure = undefined;
-          return Promise.reject(error);
-        }
-        return new Promise((resolve, reject) => {
-          waiting = { resolve, reject };
-        });
-      },
-      return: () => {
-        // Cancelling also ends a read that is waiting.
-        cancel();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      cancel,
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    // Unread results are dropped: whoever cancelled will not read them; a read that is waiting ends.
+    const cancel = (): void => void results.return();
+    return Object.assign(results, { cancel });
   }
 
   /**

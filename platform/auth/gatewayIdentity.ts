@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
+import { DomainError, ErrorCode } from '../errors';
 import { isRole, type Viewer } from './identity';
 
 /** The request header that carries the caller's identity from the gateway to a subgraph. */
@@ -34,8 +35,13 @@ export async function signGatewayIdentity(viewer: NonNullable<Viewer>, secret: U
     .sign(secret);
 }
 
-/** Thrown when an identity header is present but not valid. */
-export class InvalidGatewayIdentity extends Error {}
+/** Thrown when an identity header is present but not valid: UNAUTHENTICATED. */
+export class InvalidGatewayIdentity extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.UNAUTHENTICATED, message);
+    this.name = 'InvalidGatewayIdentity';
+  }
+}
 
 /** Reads the identity header: null when absent (anonymous), the identity when valid, `InvalidGatewayIdentity` otherwise. */
 export async function verifyGatewayIdentity(header: string | undefined, secret: Uint8Array): Promise<Viewer> {

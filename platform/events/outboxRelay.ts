@@ -3,6 +3,7 @@ import type { Database } from '../storage/database';
 import type { Logger } from '../logger';
 import type { EventBus } from './eventBus';
 import type { Outbox } from './outbox';
+import { startPollLoop } from './pollLoop';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -44,10 +45,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
   const leaseMs = options.leaseMs ?? 10_000;
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
-  let running = true;
-  let failures = 0;
-  let wake: () => void = () => undefined;
-  const unsubscribe = outbox.onAppended(() => wake());
 
   /** Takes or renews the lease; false when another instance holds it. */
   async function holdLease(): Promise<boolean> {
@@ -72,54 +69,33 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return events.length;
   }
 
-  let round: Promise<void> = Promise.resolve();
-  /** Publishes until nothing is left; rounds never overlap. */
-  function publishAll(): Promise<void> {
-    round = round.then(async () => {
-      while ((await publishBatch()) === batchSize) {
-        // A full batch: more may be waiting.
-      }
-    });
-    return round;
+  /** Publishes until nothing is left. */
+  async function publishAll(): Promise<void> {
+    while ((await publishBatch()) === batchSize) {
+      // A full batch: more may be waiting.
+    }
   }
 
-  const loop = (async () => {
-    while (running) {
-      try {
-        await publishAll();
-        if (failures > 0) logger.info({ schema }, 'event bus reachable again; outbox relay resumed');
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        // Log the first failure and then every tenth, not every retry of an outage.
-        if (failures === 1 || failures % 10 === 0) logger.warn({ err: error, schema, failures }, 'outbox relay could not publish; events wait in the outbox');
-        round = Promise.resolve();
-      }
-      const pause = failures ? Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10)) : pollMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        wake = () => {
-          // While failing, wake-ups do not shorten the back-off.
-          if (failures) return;
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
+  const loop = startPollLoop({
+    round: publishAll,
+    pollMs,
+    maxBackoffMs,
+    // Log the first failure and then every tenth, not every retry of an outage.
+    onFailure: (error, failures) => {
+      if (failures === 1 || failures % 10 === 0) logger.warn({ err: error, schema, failures }, 'outbox relay could not publish; events wait in the outbox');
+    },
+    onRecovery: () => logger.info({ schema }, 'event bus reachable again; outbox relay resumed'),
+  });
+  const unsubscribe = outbox.onAppended(() => loop.wake());
 
   return {
-    drain: () => publishAll(),
-    status: () => ({ running, failing: failures > 0 }),
+    drain: () => loop.runRound(),
+    status: () => ({ running: loop.running, failing: loop.failing }),
     stop: async () => {
-      running = false;
       unsubscribe();
-      failures = 0;
-      wake();
-      await loop;
+      await loop.stop();
       // One last round, so the events of requests that finished while stopping leave now, not at the next start.
-      await publishAll().catch((error: unknown) => {
-        round = Promise.resolve();
+      await loop.runRound().catch((error: unknown) => {
         logger.warn({ err: error, schema }, 'outbox relay stopped with events unpublished; they wait in the outbox for the next start');
       });
       // Hand the lease over at once rather than after it expires.

@@ -1,6 +1,7 @@
 import type { Database, Transaction } from '../storage/database';
 import type { Logger } from '../logger';
 import type { LoggedEvent, Outbox } from './outbox';
+import { startPollLoop } from './pollLoop';
 
 /**
  * A read model kept from the subgraph's own event log. `apply` must be a
@@ -83,40 +84,19 @@ export interface ProjectionRunner {
 export function startProjections(options: { db: Database; outbox: Outbox; projections: readonly Projection[]; logger: Logger; pollMs?: number }): ProjectionRunner {
   const { db, outbox, projections, logger } = options;
   const pollMs = options.pollMs ?? 1000;
-  let running = true;
-  let wake: () => void = () => undefined;
-  let round: Promise<void> = Promise.resolve();
-  const runAll = () => {
-    round = round.then(async () => {
+  const loop = startPollLoop({
+    round: async () => {
       for (const projection of projections) await catchUp(db, outbox, projection);
-    });
-    return round;
-  };
-  const unsubscribe = outbox.onAppended(() => wake());
-  const loop = (async () => {
-    while (running) {
-      try {
-        await runAll();
-      } catch (error) {
-        logger.error({ err: error, schema: outbox.schema }, 'projection failed; retrying');
-        round = Promise.resolve();
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
+    },
+    pollMs,
+    onFailure: (error) => logger.error({ err: error, schema: outbox.schema }, 'projection failed; retrying'),
+  });
+  const unsubscribe = outbox.onAppended(() => loop.wake());
   return {
-    catchUp: () => runAll(),
+    catchUp: () => loop.runRound(),
     stop: async () => {
-      running = false;
       unsubscribe();
-      wake();
-      await loop;
+      await loop.stop();
     },
   };
 }

@@ -1,11 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { DomainError, ErrorCode, type PublicCode } from '../errors';
 
 /** Largest request body accepted, in bytes, unless the caller says otherwise: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** Thrown by `readBody` when a body exceeds its limit. */
-export class BodyTooLarge extends Error {}
+/** Thrown by `readBody` when a body exceeds its limit: PAYLOAD_TOO_LARGE. */
+export class BodyTooLarge extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.PAYLOAD_TOO_LARGE, message);
+    this.name = 'BodyTooLarge';
+  }
+}
 
 /**
  * Reads a request body into a string, refusing more than `maxBytes`. An
@@ -41,7 +47,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Answers with a GraphQL-shaped error outside execution (bad JSON, oversized body). */
-export function sendRequestError(res: ServerResponse, status: number, code: string, message: string): void {
+export function sendRequestError(res: ServerResponse, status: number, code: PublicCode, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
@@ -56,7 +62,7 @@ export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse,
   if (declared > maxBodyBytes * 16) {
     // Too large to be worth reading: answer at once and close.
     res.setHeader('connection', 'close');
-    sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
+    sendRequestError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
     return undefined;
   }
   let text: string;
@@ -64,7 +70,7 @@ export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse,
     text = await readBody(req, maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      if (!res.destroyed) sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+      if (!res.destroyed) sendRequestError(res, 413, error.code, error.message);
       return undefined;
     }
     throw error;
@@ -74,7 +80,7 @@ export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse,
   try {
     return { body: text.length ? JSON.parse(text) : undefined };
   } catch {
-    sendRequestError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    sendRequestError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
     return undefined;
   }
 }

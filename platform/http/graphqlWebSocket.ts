@@ -15,8 +15,9 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
+import { AsyncQueue } from '../asyncQueue';
 import type { Logger } from '../logger';
-import { ErrorCode, formatGraphQLError, isDomainError } from '../errors';
+import { ErrorCode, isDomainError, toPublicError, withCode } from '../errors';
 import { IDENTITY_EXTENSION, InvalidGatewayIdentity, REQUEST_ID_EXTENSION, verifyGatewayIdentity } from '../auth/gatewayIdentity';
 import type { Viewer } from '../auth/identity';
 import { requestIdOrNew } from '../ids';
@@ -89,7 +90,7 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
 
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => {
-      const shaped = formatGraphQLError(error.toJSON(), error, production);
+      const shaped = toPublicError(error.toJSON(), error, production);
       if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !isDomainError(error)) {
         logger.error({ err: error.originalError ?? error }, 'unexpected error in a subscription');
       }
@@ -104,21 +105,21 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+          return [withCode(error as GraphQLError, ErrorCode.GRAPHQL_PARSE_FAILED)];
         }
         const invalid = validate(schema, document);
-        if (invalid.length) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        if (invalid.length) return invalid.map((error) => withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           const message = payload.operationName
             ? `The document has no operation named "${payload.operationName}".`
             : 'The document has several operations; name the one to run in `operationName`.';
-          return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+          return [new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
         }
         if (operation.operation !== 'subscription') {
           return [
             new GraphQLError(`Only subscriptions are served over WebSocket; send this ${operation.operation} as an HTTP POST to /graphql.`, {
-              extensions: { code: 'BAD_REQUEST' },
+              extensions: { code: ErrorCode.BAD_REQUEST },
             }),
           ];
         }
@@ -129,7 +130,7 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
           if (token !== undefined && token !== null && typeof token !== 'string') throw new InvalidGatewayIdentity('The identity extension must be a string (a signed token).');
           viewer = await verifyGatewayIdentity(token ?? undefined, options.identitySecret);
         } catch (error) {
-          if (error instanceof InvalidGatewayIdentity) return [new GraphQLError(error.message, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+          if (error instanceof InvalidGatewayIdentity) return [new GraphQLError(error.message, { extensions: { code: error.code } })];
           throw error;
         }
         const requestId = requestIdOrNew(extensions[REQUEST_ID_EXTENSION]);
@@ -208,11 +209,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof Object(value)[Symbol.asyncIterator] === 'function';
 }
 
-/** `error` with `extensions.code` set, keeping its message and locations. */
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
-}
-
 /** A variable that fails to coerce is the caller's mistake (BAD_USER_INPUT), as Apollo Server reports it over HTTP. */
 function badVariableAsUserInput(error: GraphQLError): GraphQLError {
   const isVariableError = !error.originalError && error.nodes?.length === 1 && error.nodes[0]!.kind === Kind.VARIABLE_DEFINITION;
@@ -221,29 +217,24 @@ function badVariableAsUserInput(error: GraphQLError): GraphQLError {
 
 /**
  * Executes the operation once per source event, in order, as graphql's
- * `subscribe` does; `return()` ends the source (the client completed or went away).
+ * `subscribe` does, at most one result ahead of the reader; `return()` ends
+ * the source (the client completed or went away), and so does a failure.
  */
 function executeEach(
   stream: AsyncIterable<unknown>,
   executeFor: (event: unknown) => ExecutionResult | Promise<ExecutionResult>,
 ): AsyncIterableIterator<ExecutionResult> {
   const source = stream[Symbol.asyncIterator]();
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      const step = await source.next();
-      if (step.done) return { value: undefined, done: true };
-      try {
-        return { value: await executeFor(step.value), done: false };
-      } catch (error) {
-        await source.return?.();
-        throw error;
+  const results = new AsyncQueue<ExecutionResult>({ capacity: 1, onStop: async () => void (await source.return?.()) });
+  void (async () => {
+    try {
+      for (let step = await source.next(); !step.done && !results.ended; step = await source.next()) {
+        await results.push(await executeFor(step.value));
       }
-    },
-    return: async () => {
-      await source.return?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+      results.end();
+    } catch (error) {
+      results.end({ error });
+    }
+  })();
+  return results;
 }
