@@ -1,4 +1,4 @@
-import { ErrorCode, formatGraphQLError } from '../../platform/errors';
+import { ErrorCode, toPublicError } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { codeApolloRequestErrors } from './requestErrors';
 import type { GatewayPlugin } from './gatewayPlugin';
@@ -13,7 +13,7 @@ export function errorShapingPlugin(options: { production: boolean; logger: Logge
   return {
     name: 'errorShaping',
     formatError(formatted, error) {
-      const shaped = formatGraphQLError(codeApolloRequestErrors(formatted), error, options.production);
+      const shaped = toPublicError(codeApolloRequestErrors(formatted), error, options.production);
       if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) options.logger.error({ err: error }, 'internal error in response');
       return shaped;
     },
