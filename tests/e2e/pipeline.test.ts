@@ -3,6 +3,7 @@ import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { multipartSubscribe, wsClient, wsSubscribe } from '../support/subscriptionClients';
 import { eventually } from '../support/eventually';
+import { liveWatchCount } from '../../platform/events/watchEvents';
 
 interface Seen {
   hook: string;
@@ -75,9 +76,12 @@ describe(`the gateway pipeline on every transport (${testStorageKind()})`, () =>
 
   it.each(['graphql-ws', 'multipart'] as const)('runs a %s subscription through the same hooks, upstream and per event', async (transport) => {
     const query = 'subscription Mine { orderStatusChanged { status order { lines { product { name } } } } }';
+    // The other transport's subscription is gone, so this one opens its own upstream subscription.
+    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0 && liveWatchCount() === 0, 'no subscription left from before');
     const before = seen.length;
     const subscription = transport === 'graphql-ws' ? wsSubscribe(wsClient(t.url, alice), query) : multipartSubscribe(t.url, query, undefined, alice);
-    await eventually(() => t.stack.gateway.subscriptions.upstreamCount > 0, 'the upstream subscription');
+    // Live in the subgraph, so the order placed next is seen.
+    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 1 && liveWatchCount() === 1, 'the subscription live in the subgraph');
     await placeOrder();
     await subscription.waitFor(1);
     await subscription.close();
