@@ -118,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
   let loaded = true;
 
-  const subscriptions = new SubscriptionService({ supergraphSdl: supergraph.sdl, subgraphUrls, dataSources, pipeline, logger });
+  const subscriptions = new SubscriptionService({ supergraph: supergraph.supergraph, subgraphUrls, dataSources, pipeline, logger });
   const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
   const route = gatewayRouter({
     pipeline,

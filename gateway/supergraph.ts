@@ -4,6 +4,8 @@ import { Supergraph } from '@apollo/federation-internals';
 /** A composed supergraph read from a file: its SDL and each subgraph's routing URL. */
 export interface LoadedSupergraph {
   sdl: string;
+  /** The supergraph built from `sdl`, once, for whoever plans over it. */
+  supergraph: Supergraph;
   /** Subgraph name (as in `schema/supergraph.yaml`) to routing URL. */
   subgraphUrls: Record<string, string>;
 }
@@ -20,5 +22,5 @@ export function loadSupergraph(filePath: string): LoadedSupergraph {
   }
   const subgraphUrls: Record<string, string> = {};
   for (const { name, url } of supergraph.subgraphsMetadata()) subgraphUrls[name] = url;
-  return { sdl, subgraphUrls };
+  return { sdl, supergraph, subgraphUrls };
 }

@@ -77,9 +77,9 @@ export class SubscriptionPlanner {
   // Documents that passed graphql-js validation, so `validate` then `plan` validates once.
   private readonly validDocuments = new WeakSet<DocumentNode>();
 
-  /** @param supergraphSdl A composed supergraph, as `schema/supergraph.graphql` holds it. Throws when it is not one. */
-  constructor(supergraphSdl: string) {
-    const supergraph = Supergraph.build(supergraphSdl);
+  /** @param composed A composed supergraph: its SDL, as `schema/supergraph.graphql` holds it (throws when it is not one), or the one already built from it. */
+  constructor(composed: string | Supergraph) {
+    const supergraph = typeof composed === 'string' ? Supergraph.build(composed) : composed;
     const apiSchema = supergraph.apiSchema();
     this.schemas = {
       supergraphSchema: supergraph.schema.toGraphQLJSSchema(),

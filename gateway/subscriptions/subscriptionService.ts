@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError, getOperationAST, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
+import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
@@ -19,7 +20,8 @@ export interface SubscriptionRequest {
 }
 
 export interface SubscriptionServiceOptions {
-  supergraphSdl: string;
+  /** The composed supergraph: its SDL, or the `Supergraph` already built from it (`loadSupergraph`), which is not built again. */
+  supergraph: string | Supergraph;
   /** Each subgraph's HTTP URL; its graphql-ws endpoint is the same URL over ws://. */
   subgraphUrls: Readonly<Record<string, string>>;
   /** The gateway's data sources by subgraph name, for entity fetches. */
@@ -91,7 +93,7 @@ export class SubscriptionService {
   private closed = false;
 
   constructor(private readonly options: SubscriptionServiceOptions) {
-    this.planner = new SubscriptionPlanner(options.supergraphSdl);
+    this.planner = new SubscriptionPlanner(options.supergraph);
     this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls });
     this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger });
     this.logger = options.logger;
