@@ -70,14 +70,26 @@ export async function measureEventLag(busKind: 'in-memory' | 'nats', samples = 3
     const rating: number[] = [];
     for (let i = 0; i < samples; i += 1) {
       const email = `bench${i}.${prefix}@example.com`;
-      const token = (await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', { i: { email, name: 'Bench', password: 'bench-password' } })).signUp.token;
+      const token = (await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', { i: { email, name: 'Bench', password: 'bench-password' } }))
+        .signUp.token;
       const productId = SEED_PRODUCTS[i % SEED_PRODUCTS.length]!.id;
-      const placed = await gql(url, 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } } }', { i: { lines: [{ productId, quantity: 1 }] } }, token);
+      const placed = await gql(
+        url,
+        'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } } }',
+        { i: { lines: [{ productId, quantity: 1 }] } },
+        token,
+      );
       const orderId = placed.placeOrder.order.id;
-      saga.push(await timeUntil(async () => (await gql(url, 'query($id: ID!) { order(id: $id) { status } }', { id: orderId }, token)).order.status !== 'PENDING'));
+      saga.push(
+        await timeUntil(async () => (await gql(url, 'query($id: ID!) { order(id: $id) { status } }', { id: orderId }, token)).order.status !== 'PENDING'),
+      );
       const before = (await gql(url, 'query($id: ID!) { product(id: $id) { rating { count } } }', { id: productId })).product.rating.count;
       await gql(url, 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } } }', { i: { productId, rating: 4, body: 'Bench.' } }, token);
-      rating.push(await timeUntil(async () => (await gql(url, 'query($id: ID!) { product(id: $id) { rating { count } } }', { id: productId })).product.rating.count > before));
+      rating.push(
+        await timeUntil(
+          async () => (await gql(url, 'query($id: ID!) { product(id: $id) { rating { count } } }', { id: productId })).product.rating.count > before,
+        ),
+      );
     }
     saga.sort((a, b) => a - b);
     rating.sort((a, b) => a - b);

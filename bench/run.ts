@@ -16,7 +16,8 @@ const EVENT_LAG_END = '<!-- bench:event-lag:end -->';
 function replaceMarkedBlock(text: string, start: string, end: string, content: string, file: string): string {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`${file} needs a block "${start}" … "${end}" for the event-lag table; found ${from < 0 ? 'no start marker' : 'no end marker after it'}.`);
+  if (from < 0 || to < from)
+    throw new Error(`${file} needs a block "${start}" … "${end}" for the event-lag table; found ${from < 0 ? 'no start marker' : 'no end marker after it'}.`);
   return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
@@ -34,7 +35,12 @@ async function main(): Promise<void> {
   const lag: LagResult[] = [await measureEventLag('in-memory')];
   if (process.env.NATS_URL) lag.push(await measureEventLag('nats'));
   const fanout: FanoutResult[] = [];
-  for (const [subscribers, shared] of [[1000, true], [5000, true], [1000, false]] as const) fanout.push(await measureFanout(subscribers, shared));
+  for (const [subscribers, shared] of [
+    [1000, true],
+    [5000, true],
+    [1000, false],
+  ] as const)
+    fanout.push(await measureFanout(subscribers, shared));
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   const runLine = `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`;
   // One table for both pages, so docs/events.md always shows the figures of the latest run.
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     '',
     '## Event lag (eventually consistent fields)',
     '',
-    'From a mutation\'s HTTP response until a client polling the gateway every 2 ms sees the effect: `order.status` leaving `PENDING`',
+    "From a mutation's HTTP response until a client polling the gateway every 2 ms sees the effect: `order.status` leaving `PENDING`",
     '(the order saga: orders → bus → inventory → bus → orders) and `Product.rating.count` including a new review (the rating projection).',
     '',
     'The same table is copied into [events.md](events.md#what-is-eventually-consistent).',
@@ -85,7 +91,9 @@ async function main(): Promise<void> {
     '`PENDING`, "rating" is `Product.rating.count` including a new review (a projection).',
     '',
     ...lagTable,
-  ].join('\n').trimEnd();
+  ]
+    .join('\n')
+    .trimEnd();
   fs.writeFileSync(eventsFile, replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, eventLagBlock, 'docs/events.md'));
   console.log(lines.join('\n'));
 }

@@ -21,20 +21,31 @@ export interface FanoutResult {
 /** The stack as `npm start` runs it, in a child process, so its memory is measured apart from the clients'. */
 async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const root = path.resolve(__dirname, '../..');
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    PORT: '0',
+    ACCOUNTS_PORT: '0',
+    PRODUCTS_PORT: '0',
+    INVENTORY_PORT: '0',
+    ORDERS_PORT: '0',
+    REVIEWS_PORT: '0',
+  };
   delete env.DATABASE_URL;
   delete env.NATS_URL;
   const child = spawn(process.execPath, [path.join(root, 'dist', 'embedded', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+\/graphql)"[^\n]*"msg":"gateway listening"/.exec(output);
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`stack exited with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return { child, url };
 }
 
@@ -58,7 +69,13 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
   try {
     const key = await loadOrCreateSigningKey({ dataDir });
     const tokenFor = (userId: string) =>
-      new SignJWT({ role: 'CUSTOMER' }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).setSubject(userId).setIssuer('commerce-accounts').setAudience('commerce-api').setExpirationTime('1h').sign(key.privateKey);
+      new SignJWT({ role: 'CUSTOMER' })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+        .setSubject(userId)
+        .setIssuer('commerce-accounts')
+        .setAudience('commerce-api')
+        .setExpirationTime('1h')
+        .sign(key.privateKey);
     // Index 4 mod 5: no seeded reviews, so the reviewer's review is not a duplicate.
     const product = SEED_PRODUCTS[4]!;
     // Per viewer: `email` is viewer-dependent, so each signed-in subscriber gets its own upstream subscription and resolution.
@@ -83,20 +100,29 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
         baseline = rssKiB(child.pid!);
       }
       const token = shared ? undefined : await tokenFor(newId());
-      const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
+      const client = createClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      });
       clients.push(client);
       subscribed.push(
         new Promise<void>((resolve, reject) => {
           client.on('connected', () => resolve());
           client.on('closed', (event) => reject(new Error(`subscriber ${i} closed before connecting: ${(event as { code?: number }).code}`)));
-          client.subscribe({ query, variables: { p: product.id } }, {
-            next: () => {
-              received += 1;
-              if (received === subscribers) allReceived();
+          client.subscribe(
+            { query, variables: { p: product.id } },
+            {
+              next: () => {
+                received += 1;
+                if (received === subscribers) allReceived();
+              },
+              error: () => undefined,
+              complete: () => undefined,
             },
-            error: () => undefined,
-            complete: () => undefined,
-          });
+          );
         }),
       );
     }
@@ -114,14 +140,17 @@ export async function measureFanout(subscribers: number, shared: boolean): Promi
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${reviewer}` },
-      body: JSON.stringify({ query: 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } } }', variables: { i: { productId: product.id, rating: 5, body: 'Fan-out.' } } }),
+      body: JSON.stringify({
+        query: 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } } }',
+        variables: { i: { productId: product.id, rating: 5, body: 'Fan-out.' } },
+      }),
     });
     const added = (await response.json()) as { errors?: unknown };
     if (added.errors) throw new Error(`addReview failed: ${JSON.stringify(added.errors)}`);
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${received} of ${subscribers} received`)), 60_000))]);
     return { subscribers, shared, lastDeliveryMs: performance.now() - started, rssPerSubscriberKiB: (loaded - baseline) / (subscribers - tenth) };
   } finally {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -20,7 +20,8 @@ runMain('stack', async () => {
   for (const { name, portVariable, defaultPort } of SUBGRAPHS) ports[name] = readPort(env, portVariable, defaultPort);
   const logger = createLogger('stack', common.logLevel);
   // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
-  const { openConfiguredEventBus, openConfiguredStorage } = require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
+  const { openConfiguredEventBus, openConfiguredStorage } =
+    require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
   const { startStack } = require('./startStack') as typeof import('./startStack');
   const storage = await openConfiguredStorage(common, logger);
   logger.info({ storage: storage.kind, dataDir: common.dataDir }, 'storage open');

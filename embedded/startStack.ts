@@ -81,7 +81,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const outbox = new Outbox(name, clock);
       outboxes[name] = outbox;
       const definition = await factory({ db, outbox, bus, clock, dataDir: options.dataDir, jwt: options.jwt });
-      for (const consumer of definition.consumers ?? []) consumers.push({ schema: name, consumer: consumer.name, domain: consumer.domain, types: consumer.types });
+      for (const consumer of definition.consumers ?? [])
+        consumers.push({ schema: name, consumer: consumer.name, domain: consumer.domain, types: consumer.types });
       const server = await runSubgraph(definition, {
         db,
         eventsDb: options.storage.database(`${name}:events`),

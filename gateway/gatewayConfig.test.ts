@@ -15,10 +15,13 @@ describe('gateway settings', () => {
     expect(readCorsOrigins({ CORS_ORIGINS: '*' }, true)).toEqual({ origins: '*', allowLocalhost: false });
   });
 
-  it.each(['shop.example.com', 'https://shop.example.com/', 'https://shop.example.com/app', 'ftp://files.example.com'])('refuses %s as an origin, naming CORS_ORIGINS', (value) => {
-    expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(ConfigError);
-    expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(/^CORS_ORIGINS must be/);
-  });
+  it.each(['shop.example.com', 'https://shop.example.com/', 'https://shop.example.com/app', 'ftp://files.example.com'])(
+    'refuses %s as an origin, naming CORS_ORIGINS',
+    (value) => {
+      expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(ConfigError);
+      expect(() => readCorsOrigins({ CORS_ORIGINS: value }, false)).toThrow(/^CORS_ORIGINS must be/);
+    },
+  );
 
   it('turns introspection off by default in production and reads MAX_BODY_BYTES', () => {
     const production = readCommonConfig({ NODE_ENV: 'production' });

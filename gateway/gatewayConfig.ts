@@ -29,7 +29,10 @@ export function readCorsOrigins(env: Env, production: boolean): Pick<CorsOptions
   const value = env.CORS_ORIGINS?.trim();
   if (!value) return { origins: [], allowLocalhost: !production };
   if (value === '*') return { origins: '*', allowLocalhost: false };
-  const origins = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const origins = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {
@@ -39,7 +42,11 @@ export function readCorsOrigins(env: Env, production: boolean): Pick<CorsOptions
     }
     // An origin is scheme://host[:port] exactly: no path, no trailing slash.
     if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
-      throw new ConfigError('CORS_ORIGINS', value, `"*" or comma-separated origins like https://shop.example.com (scheme, host and optional port; no path), and "${origin}" is not one`);
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        value,
+        `"*" or comma-separated origins like https://shop.example.com (scheme, host and optional port; no path), and "${origin}" is not one`,
+      );
     }
   }
   return { origins, allowLocalhost: false };

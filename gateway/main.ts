@@ -21,7 +21,8 @@ if (require.main === module) {
     const settings = readGatewaySettings(env, common);
     const port = readPort(env, 'PORT', 4000);
     const supergraphPath = path.resolve(env.SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH);
-    if (!fs.existsSync(supergraphPath)) throw new ConfigError('SUPERGRAPH_PATH', supergraphPath, 'the path of a composed supergraph file (npm run compose writes one)');
+    if (!fs.existsSync(supergraphPath))
+      throw new ConfigError('SUPERGRAPH_PATH', supergraphPath, 'the path of a composed supergraph file (npm run compose writes one)');
     const jwksUrl = readUrl(env, 'JWKS_URL', HTTP, 'http://127.0.0.1:4001/.well-known/jwks.json');
     // Loaded only now, so a bad setting is reported before seconds go into loading Apollo.
     const { loadSupergraph } = require('./supergraph') as typeof import('./supergraph');

@@ -61,7 +61,11 @@ describe('AsyncQueue', () => {
 
   it('given the `wait` policy with `stallMs` and a reader that takes nothing, then the queue ends as `stalled` says and the producer is stopped', async () => {
     const onStop = jest.fn();
-    const queue = new AsyncQueue<number>({ capacity: 1, whenFull: { wait: { stallMs: 10, stalled: () => ({ error: new Error('stalled'), dropBacklog: true }) } }, onStop });
+    const queue = new AsyncQueue<number>({
+      capacity: 1,
+      whenFull: { wait: { stallMs: 10, stalled: () => ({ error: new Error('stalled'), dropBacklog: true }) } },
+      onStop,
+    });
     await queue.push(1);
     await expect(queue.next()).rejects.toThrow('stalled');
     expect(onStop).toHaveBeenCalledTimes(1);

@@ -2,7 +2,16 @@ import { ConfigError, readCommonConfig, readJwtConfig, readPort, readUrlList, re
 
 describe('reading configuration', () => {
   it('uses the defaults when nothing is set', () => {
-    expect(readCommonConfig({})).toMatchObject({ production: false, dataDir: './.data', databaseUrl: undefined, logLevel: 'info', host: '127.0.0.1', seed: true, natsUrl: undefined, connectRetryMs: 30_000 });
+    expect(readCommonConfig({})).toMatchObject({
+      production: false,
+      dataDir: './.data',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      host: '127.0.0.1',
+      seed: true,
+      natsUrl: undefined,
+      connectRetryMs: 30_000,
+    });
     expect(readJwtConfig({})).toEqual({ issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 3600, privateKeyPem: undefined });
   });
 

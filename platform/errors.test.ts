@@ -45,7 +45,9 @@ describe('toPublicError', () => {
   });
 
   it('keeps every public code and its message in production, SUBSCRIPTION_LIMIT included', () => {
-    const error = new GraphQLError('A connection may hold at most 100 subscriptions; complete one first.', { extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT } });
+    const error = new GraphQLError('A connection may hold at most 100 subscriptions; complete one first.', {
+      extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT },
+    });
     expect(toPublicError(asFormatted(error), error, true)).toEqual({ message: error.message, extensions: { code: 'SUBSCRIPTION_LIMIT' } });
   });
 });

@@ -94,11 +94,7 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
  * internal error whose message is hidden when `production` is set, so no
  * SQL, stack or host name reaches a client.
  */
-export function toPublicError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  production: boolean,
-): GraphQLFormattedError {
+export function toPublicError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
   const original = originalErrorOf(error);
   if (original instanceof DomainError) {
     return {

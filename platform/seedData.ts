@@ -42,8 +42,26 @@ export interface SeedProduct {
 }
 
 const CATALOG: Record<string, string[]> = {
-  books: ['Field Guide to Birds', 'Practical Cryptography', 'The Bread Baker', 'Maps of the Sea', 'A Year of Soups', 'Learning GraphQL', 'Pocket Atlas', 'Garden Almanac'],
-  electronics: ['USB-C Charger', 'Noise-Cancelling Headphones', 'Mechanical Keyboard', 'Wireless Mouse', 'E-Reader', 'Portable Speaker', '4K Monitor', 'Webcam'],
+  books: [
+    'Field Guide to Birds',
+    'Practical Cryptography',
+    'The Bread Baker',
+    'Maps of the Sea',
+    'A Year of Soups',
+    'Learning GraphQL',
+    'Pocket Atlas',
+    'Garden Almanac',
+  ],
+  electronics: [
+    'USB-C Charger',
+    'Noise-Cancelling Headphones',
+    'Mechanical Keyboard',
+    'Wireless Mouse',
+    'E-Reader',
+    'Portable Speaker',
+    '4K Monitor',
+    'Webcam',
+  ],
   home: ['Cast Iron Pan', 'Linen Sheets', 'Ceramic Mug', 'Chef Knife', 'Wool Blanket', 'Desk Lamp', 'Tea Kettle', 'Cutting Board'],
   outdoors: ['Trail Tent', 'Down Sleeping Bag', 'Headlamp', 'Water Filter', 'Trekking Poles', 'Camp Stove', 'Daypack', 'Rain Jacket'],
   toys: ['Wooden Blocks', 'Kite', 'Puzzle 1000', 'Toy Train', 'Board Game', 'Yo-yo', 'Plush Bear', 'Marble Run'],

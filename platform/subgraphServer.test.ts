@@ -61,12 +61,25 @@ async function startTicking(production = false): Promise<{ server: RunningServer
 }
 
 function tick(n: number) {
-  return { eventId: randomUUID(), domain: 'clock', type: 'Tick', aggregateId: 'clock', aggregateVersion: n, occurredAt: new Date().toISOString(), correlationId: 't', causationId: null, data: { n } };
+  return {
+    eventId: randomUUID(),
+    domain: 'clock',
+    type: 'Tick',
+    aggregateId: 'clock',
+    aggregateVersion: n,
+    occurredAt: new Date().toISOString(),
+    correlationId: 't',
+    causationId: null,
+    data: { n },
+  };
 }
 
 /** Subscribes with a client of its own; collects results, the refusal, and how the socket closed. */
 function subscribe(server: RunningServer, query: string, extensions: Record<string, unknown> = {}) {
-  const state: { results: FormattedExecutionResult[]; errors?: readonly GraphQLFormattedError[]; closeCode?: number; ended: boolean } = { results: [], ended: false };
+  const state: { results: FormattedExecutionResult[]; errors?: readonly GraphQLFormattedError[]; closeCode?: number; ended: boolean } = {
+    results: [],
+    ended: false,
+  };
   const client: Client = createClient({
     url: server.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -142,7 +155,9 @@ describe('subgraph server over graphql-ws', () => {
     try {
       const { state, client } = subscribe(server, 'subscription { ticks(fail: true) { n } }');
       await until(() => state.ended, 'the refusal');
-      expect(state.errors).toEqual([{ message: 'Internal server error', locations: [{ line: 1, column: 16 }], path: ['ticks'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(state.errors).toEqual([
+        { message: 'Internal server error', locations: [{ line: 1, column: 16 }], path: ['ticks'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
       await client.dispose();
     } finally {
       await server.close();

@@ -21,5 +21,5 @@ export class UnreachableCaseError extends Error {
 }
 
 function labelOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && 'type' in value ? (value as { type: unknown }).type : value;
+  return typeof value === 'object' && value !== null && 'type' in value ? value.type : value;
 }

@@ -73,7 +73,13 @@ export function corsPolicy(options: CorsOptions): CorsPolicy {
       }
       if (!allows(origin, req.headers.host)) {
         if (preflight) res.writeHead(403, { 'content-length': '0' }).end();
-        else sendRequestError(res, 403, ErrorCode.FORBIDDEN, `Requests from the origin ${JSON.stringify(origin.slice(0, 200))} are not allowed; the operator lists allowed origins in CORS_ORIGINS.`);
+        else
+          sendRequestError(
+            res,
+            403,
+            ErrorCode.FORBIDDEN,
+            `Requests from the origin ${JSON.stringify(origin.slice(0, 200))} are not allowed; the operator lists allowed origins in CORS_ORIGINS.`,
+          );
         return true;
       }
       res.setHeader('access-control-allow-origin', origin);

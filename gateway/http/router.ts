@@ -73,7 +73,12 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
       operation.operationName = subscription.operationName ?? null;
       if (!acceptsMultipartSubscriptions(req)) {
         operation.errorCodes = [ErrorCode.BAD_REQUEST];
-        return sendRequestError(res, 406, ErrorCode.BAD_REQUEST, 'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.');
+        return sendRequestError(
+          res,
+          406,
+          ErrorCode.BAD_REQUEST,
+          'Subscriptions need `Accept: multipart/mixed;subscriptionSpec=1.0` over HTTP, or a graphql-ws WebSocket at /graphql.',
+        );
       }
       return serveMultipartSubscription(req, res, options.subscriptions, subscription, operation, { pipeline });
     }

@@ -16,7 +16,9 @@ export function operationResolutionPlugin(): GatewayPlugin {
     name: 'operationResolution',
     onOperation({ operation, document, operationName }) {
       if (operation || !document) return;
-      const names = document.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? '(anonymous)'] : []));
+      const names = document.definitions.flatMap((definition) =>
+        definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? '(anonymous)'] : [],
+      );
       const message = operationName
         ? `The document has no operation named ${JSON.stringify(operationName)}; it holds ${names.join(', ')}.`
         : `The document holds several operations (${names.join(', ')}): name the one to run in \`operationName\`.`;
@@ -37,5 +39,8 @@ const PERSISTED_QUERY_MISTAKES = [/^provided sha does not match query$/, /^Unsup
 export function codeApolloRequestErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR || formatted.path) return formatted;
   if (!PERSISTED_QUERY_MISTAKES.some((pattern) => pattern.test(formatted.message))) return formatted;
-  return { message: `${formatted.message}: the persisted query's sha256Hash must be the SHA-256 of its query, with version 1.`, extensions: { code: ErrorCode.BAD_REQUEST } };
+  return {
+    message: `${formatted.message}: the persisted query's sha256Hash must be the SHA-256 of its query, with version 1.`,
+    extensions: { code: ErrorCode.BAD_REQUEST },
+  };
 }

@@ -89,9 +89,7 @@ const productsTypeDefs = parse(`
   type Review @key(fields: "id", resolvable: false) { id: ID! }
 `);
 
-const storedReviews = new Map<string, StoredReview>([
-  ['r-featured', { id: 'r-featured', body: 'The one to read', productId: 'p1', relatedIds: [] }],
-]);
+const storedReviews = new Map<string, StoredReview>([['r-featured', { id: 'r-featured', body: 'The one to read', productId: 'p1', relatedIds: [] }]]);
 const productNames: Record<string, string> = { p1: 'Kettle', p2: 'Teapot', p3: 'Mug', p4: 'Tray' };
 
 function reviewsSchema(feed: ReviewFeed): GraphQLSchema {
@@ -313,10 +311,7 @@ describe('federated subscriptions', () => {
     // One `_entities` fetch per event, through the gateway's data source: signed identity and request id included.
     const fetches = entityRequests(products);
     expect(fetches).toHaveLength(2);
-    expect(fetches.map((f) => f.body.variables?.representations)).toEqual([
-      [{ __typename: 'Product', id: 'p1' }],
-      [{ __typename: 'Product', id: 'p2' }],
-    ]);
+    expect(fetches.map((f) => f.body.variables?.representations)).toEqual([[{ __typename: 'Product', id: 'p1' }], [{ __typename: 'Product', id: 'p2' }]]);
     expect(fetches.map((f) => f.headers['x-gateway-identity'])).toEqual(['token-1', 'token-1']);
     expect(fetches.map((f) => f.headers['x-request-id'])).toEqual(['req-1', 'req-1']);
     // Breaking out of `for await` cancelled the upstream subscription.
@@ -371,7 +366,9 @@ describe('federated subscriptions', () => {
   });
 
   it('sends only the primary variables upstream and evaluates @include on the rest', async () => {
-    const document = parse('subscription ($product: ID, $withName: Boolean!) { reviewAdded(productId: $product) { id product { id name @include(if: $withName) } } }');
+    const document = parse(
+      'subscription ($product: ID, $withName: Boolean!) { reviewAdded(productId: $product) { id product { id name @include(if: $withName) } } }',
+    );
     const plan = planner.plan(document);
     const variables = { product: 'p2', withName: false };
     expect(primaryVariables(plan, variables)).toEqual({ product: 'p2' });
@@ -393,7 +390,13 @@ describe('federated subscriptions', () => {
     let signed = 0;
     // The identity plugin is the one re-signing mechanism: entity fetches of a long subscription go through it.
     const signing = new GatewayPipeline([
-      identityPlugin({ authenticate: async () => null, identitySecret: new Uint8Array(32), clock, maxAgeMs: 30_000, sign: async (viewer) => `signed-${viewer.userId}-${++signed}` }),
+      identityPlugin({
+        authenticate: async () => null,
+        identitySecret: new Uint8Array(32),
+        clock,
+        maxAgeMs: 30_000,
+        sign: async (viewer) => `signed-${viewer.userId}-${++signed}`,
+      }),
     ]);
     const refreshing = new SubscriptionEventResolver({
       dataSources: { products: new SubgraphDataSource({ url: products.url }, 'products', signing) },

@@ -82,7 +82,8 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx);
         const service = options.service();
-        if (!state || !service) return [new GraphQLError('The gateway is not ready for subscriptions yet.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
+        if (!state || !service)
+          return [new GraphQLError('The gateway is not ready for subscriptions yet.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
         const operation = GatewayPipeline.newOperation(state.request, payload.operationName ?? null, `${state.request.requestId}:${id}`);
         const refuse = (errors: readonly GraphQLError[]) => {
           const shaped = shapeErrors(options.pipeline, errors, operation);
@@ -92,13 +93,21 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         try {
           const definition = getOperationAST(parse(payload.query), payload.operationName);
           if (definition && definition.operation !== 'subscription') {
-            return refuse([new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', { extensions: { code: ErrorCode.BAD_REQUEST } })]);
+            return refuse([
+              new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', {
+                extensions: { code: ErrorCode.BAD_REQUEST },
+              }),
+            ]);
           }
         } catch (error) {
           return refuse([new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })]);
         }
         if (state.active.size >= maxSubscriptions) {
-          return refuse([new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, { extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT } })]);
+          return refuse([
+            new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, {
+              extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT },
+            }),
+          ]);
         }
         // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
         state.active.add(id);
@@ -112,7 +121,13 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
           state.active.delete(id);
           options.pipeline.end(operation);
         });
-        return { schema: undefined as never, document: parse(payload.query), contextValue: { stream }, variableValues: payload.variables, operationName: payload.operationName };
+        return {
+          schema: undefined as never,
+          document: parse(payload.query),
+          contextValue: { stream },
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+        };
       },
       subscribe: (args) => (args.contextValue as { stream: AsyncIterableIterator<ExecutionResult> }).stream,
       execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket.')] }),
@@ -141,7 +156,12 @@ function shapeErrors(pipeline: GatewayPipeline, errors: readonly GraphQLError[],
 }
 
 /** Wraps a stream so each result's errors are shaped by the pipeline and `onEnd` runs once when it finishes or is returned. */
-function tracked(stream: AsyncIterableIterator<ExecutionResult>, pipeline: GatewayPipeline, operation: GatewayOperation, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
+function tracked(
+  stream: AsyncIterableIterator<ExecutionResult>,
+  pipeline: GatewayPipeline,
+  operation: GatewayOperation,
+  onEnd: () => void,
+): AsyncIterableIterator<ExecutionResult> {
   let ended = false;
   const end = () => {
     if (!ended) {

@@ -85,13 +85,6 @@ export class SubscriptionEventResolver {
       overallCachePolicy: undefined,
     } satisfies Partial<GatewayRequestContext> as unknown as GatewayRequestContext;
 
-    return executeQueryPlan(
-      plan.eventPlan,
-      serviceMap,
-      requestContext,
-      plan.operationContext,
-      plan.schemas.supergraphSchema,
-      plan.schemas.apiSchema,
-    );
+    return executeQueryPlan(plan.eventPlan, serviceMap, requestContext, plan.operationContext, plan.schemas.supergraphSchema, plan.schemas.apiSchema);
   }
 }

@@ -1,11 +1,4 @@
-import {
-  GraphQLError,
-  getOperationAST,
-  validate,
-  type DocumentNode,
-  type GraphQLSchema,
-  type VariableDefinitionNode,
-} from 'graphql';
+import { GraphQLError, getOperationAST, validate, type DocumentNode, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -103,9 +96,7 @@ export class SubscriptionPlanner {
     }
     const operation = getOperationAST(document, operationName);
     if (!operation) {
-      const message = operationName
-        ? `Unknown operation named "${operationName}".`
-        : 'Must provide operation name if query contains multiple operations.';
+      const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
       return [new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
     }
     if (operation.operation !== 'subscription') {
@@ -166,10 +157,7 @@ export class SubscriptionPlanner {
  * The variables to send with `plan.primaryOperation`: those it uses, as the
  * client gave them (the subgraph coerces them and applies defaults).
  */
-export function primaryVariables(
-  plan: PlannedSubscription,
-  variables: Readonly<Record<string, unknown>> | null | undefined,
-): Record<string, unknown> {
+export function primaryVariables(plan: PlannedSubscription, variables: Readonly<Record<string, unknown>> | null | undefined): Record<string, unknown> {
   const selected: Record<string, unknown> = {};
   if (!variables) return selected;
   for (const name of plan.primaryVariableNames) {
@@ -183,10 +171,7 @@ export function primaryVariables(
  * `ApolloGateway` does before it runs a plan: empty when they are acceptable,
  * otherwise one `BAD_USER_INPUT` error per problem.
  */
-export function validateVariables(
-  plan: PlannedSubscription,
-  variables: Readonly<Record<string, unknown>> | null | undefined,
-): readonly GraphQLError[] {
+export function validateVariables(plan: PlannedSubscription, variables: Readonly<Record<string, unknown>> | null | undefined): readonly GraphQLError[] {
   const definitions: readonly VariableDefinitionNode[] = plan.operationContext.operation.variableDefinitions ?? [];
   if (definitions.length === 0) return [];
   const { errors } = getVariableValues(plan.schemas.apiGraphQLSchema, definitions, { ...variables });

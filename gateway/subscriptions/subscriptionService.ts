@@ -128,8 +128,12 @@ export class SubscriptionService {
    * introspection policy —, variables), else the stream of results; calling
    * the stream's `return()` ends it and frees what it held.
    */
-  async start(request: SubscriptionRequest, operation: GatewayOperation): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
-    if (this.closed) return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
+  async start(
+    request: SubscriptionRequest,
+    operation: GatewayOperation,
+  ): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
+    if (this.closed)
+      return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
     let document: DocumentNode;
     try {
       document = parse(request.query);
@@ -199,7 +203,10 @@ export class SubscriptionService {
     const topic: Topic = { key, plan, variables, context: { operation }, listeners: new Set(), upstream };
     if (operation.request.viewer) {
       topic.refresh = setInterval(() => {
-        headersNow().then((fresh) => (extensions = fresh), () => undefined);
+        headersNow().then(
+          (fresh) => (extensions = fresh),
+          () => undefined,
+        );
       }, this.identityRefreshMs);
       topic.refresh.unref();
     }
@@ -224,7 +231,10 @@ export class SubscriptionService {
           : `The ${topic.plan.serviceName} subgraph ended the subscription; subscribe again (with \`after\` to resume).`;
       if (message) this.logger.warn({ err: error, serviceName: topic.plan.serviceName }, 'upstream subscription failed');
       // A subgraph that refused the operation (e.g. UNAUTHENTICATED, BAD_USER_INPUT) explains itself.
-      const refused = error instanceof UpstreamSubscriptionError && error.errors?.length ? { errors: error.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path })) } : undefined;
+      const refused =
+        error instanceof UpstreamSubscriptionError && error.errors?.length
+          ? { errors: error.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path })) }
+          : undefined;
       this.endTopic(topic, refused ?? unavailable(message!));
     }
   }
@@ -242,7 +252,9 @@ export class SubscriptionService {
     let expiry: NodeJS.Timeout | undefined;
     const queue = new AsyncQueue<ExecutionResult>({
       capacity: this.maxQueued,
-      whenFull: { end: () => ({ last: unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }) },
+      whenFull: {
+        end: () => ({ last: unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }),
+      },
       onStop: () => {
         if (expiry) clearTimeout(expiry);
         topic.listeners.delete(listener);
@@ -257,9 +269,14 @@ export class SubscriptionService {
     topic.listeners.add(listener);
     if (expiresAt !== undefined) {
       const ms = Math.max(0, expiresAt - Date.now());
-      expiry = setTimeout(() => {
-        listener.end({ errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })] });
-      }, Math.min(ms, 2 ** 31 - 1));
+      expiry = setTimeout(
+        () => {
+          listener.end({
+            errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })],
+          });
+        },
+        Math.min(ms, 2 ** 31 - 1),
+      );
       expiry.unref();
     }
     return queue;

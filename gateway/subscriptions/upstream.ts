@@ -106,7 +106,10 @@ export class UpstreamSubscriptionPool {
       capacity: this.options.maxQueuedResults,
       whenFull: {
         end: () => ({
-          error: new UpstreamSubscriptionError(serviceName, `The subscription to subgraph "${serviceName}" fell more than ${this.options.maxQueuedResults} results behind and was ended.`),
+          error: new UpstreamSubscriptionError(
+            serviceName,
+            `The subscription to subgraph "${serviceName}" fell more than ${this.options.maxQueuedResults} results behind and was ended.`,
+          ),
         }),
       },
       onStop: () => {
@@ -154,7 +157,7 @@ export class UpstreamSubscriptionPool {
     this.closed = true;
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
   }
 
   private clientFor(httpUrl: string): Client {
@@ -195,7 +198,12 @@ function upstreamError(serviceName: string, error: unknown): UpstreamSubscriptio
   }
   if (isCloseEvent(error)) {
     const reason = error.reason ? `: ${error.reason}` : '';
-    return new UpstreamSubscriptionError(serviceName, `The connection to subgraph "${serviceName}" closed with code ${error.code}${reason}.`, undefined, error.code);
+    return new UpstreamSubscriptionError(
+      serviceName,
+      `The connection to subgraph "${serviceName}" closed with code ${error.code}${reason}.`,
+      undefined,
+      error.code,
+    );
   }
   // A connection that could not be opened arrives as the socket's `ErrorEvent`, which has a message but is no `Error`.
   const message = hasMessage(error) ? error.message : String(error);
@@ -207,7 +215,7 @@ function hasMessage(value: unknown): value is { message: string } {
 }
 
 function isCloseEvent(value: unknown): value is { code: number; reason: string } {
-  return typeof value === 'object' && value !== null && 'code' in value && typeof (value as { code: unknown }).code === 'number' && 'reason' in value;
+  return typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number' && 'reason' in value;
 }
 
 /**

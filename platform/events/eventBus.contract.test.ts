@@ -23,7 +23,17 @@ if (process.env.TEST_EVENT_BUS === 'nats' && process.env.NATS_URL) {
 }
 
 function event(domain: string, type: string, aggregateId: string, data: unknown = {}): DomainEvent {
-  return { eventId: randomUUID(), domain, type, aggregateId, aggregateVersion: 1, occurredAt: new Date().toISOString(), correlationId: 'test', causationId: null, data };
+  return {
+    eventId: randomUUID(),
+    domain,
+    type,
+    aggregateId,
+    aggregateVersion: 1,
+    occurredAt: new Date().toISOString(),
+    correlationId: 'test',
+    causationId: null,
+    data,
+  };
 }
 
 /** Collects delivered events until `count` have arrived (or fails after 10 s). */

@@ -23,7 +23,10 @@ export function encodeEventCursor(domain: string, sequence: number): string {
  */
 export function decodeEventCursor(cursor: string, domain: string, field = 'after'): number {
   const refuse = () =>
-    badInput(field, `Expected \`${field}\` to be a cursor this subscription returned, got ${JSON.stringify(cursor.length > 60 ? `${cursor.slice(0, 60)}…` : cursor)}.`);
+    badInput(
+      field,
+      `Expected \`${field}\` to be a cursor this subscription returned, got ${JSON.stringify(cursor.length > 60 ? `${cursor.slice(0, 60)}…` : cursor)}.`,
+    );
   if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw refuse();
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const separator = text.lastIndexOf(':');

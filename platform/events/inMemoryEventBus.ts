@@ -67,19 +67,15 @@ export class InMemoryEventBus implements EventBus {
     const types = options.types ? new Set(options.types) : null;
     // Positions are 0-based indexes; sequences are 1-based, so `after` is the index to read next.
     let position = options.after ?? this.streamOf(options.domain).length;
-    return this.follow(
-      options.domain,
-      { next: () => position, advance: (next) => (position = next) },
-      async (event) => {
-        if (types && !types.has(event.type)) return true;
-        try {
-          await handler(structuredClone(event));
-        } catch {
-          // A watcher's failure is its own: the stream goes on.
-        }
-        return true;
-      },
-    );
+    return this.follow(options.domain, { next: () => position, advance: (next) => (position = next) }, async (event) => {
+      if (types && !types.has(event.type)) return true;
+      try {
+        await handler(structuredClone(event));
+      } catch {
+        // A watcher's failure is its own: the stream goes on.
+      }
+      return true;
+    });
   }
 
   /**

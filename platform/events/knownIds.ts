@@ -37,7 +37,10 @@ export function knownIds(options: KnownIdsOptions): KnownIds {
       domain: options.domain,
       types: [options.createdType],
       async handle(event, tx) {
-        await tx.query(`insert into ${options.table} (${options.idColumn}, created_at) values ($1, $2) on conflict do nothing`, [event.aggregateId, event.occurredAt]);
+        await tx.query(`insert into ${options.table} (${options.idColumn}, created_at) values ($1, $2) on conflict do nothing`, [
+          event.aggregateId,
+          event.occurredAt,
+        ]);
       },
     },
     async isKnown(db, id) {

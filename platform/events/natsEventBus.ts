@@ -205,17 +205,15 @@ export class NatsEventBus implements EventBus {
     let ready = this.streams.get(domain);
     if (!ready) {
       const name = this.streamName(domain);
-      ready = this.manager.streams
-        .add({ name, subjects: [this.subject(domain, '>')], storage: StorageType.File, duplicate_window: nanos(2 * 60_000) })
-        .then(
-          () => name,
-          async (error: unknown) => {
-            // Another instance created it first: fine when it is ours.
-            const info = await this.manager.streams.info(name).catch(() => null);
-            if (info) return name;
-            throw error;
-          },
-        );
+      ready = this.manager.streams.add({ name, subjects: [this.subject(domain, '>')], storage: StorageType.File, duplicate_window: nanos(2 * 60_000) }).then(
+        () => name,
+        async (error: unknown) => {
+          // Another instance created it first: fine when it is ours.
+          const info = await this.manager.streams.info(name).catch(() => null);
+          if (info) return name;
+          throw error;
+        },
+      );
       ready.catch(() => this.streams.delete(domain));
       this.streams.set(domain, ready);
     }

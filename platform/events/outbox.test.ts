@@ -37,7 +37,11 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
 
   async function append(aggregateId: string, count = 1): Promise<void> {
     await db.transaction((tx) =>
-      outbox.append(tx, cause, Array.from({ length: count }, (_, i) => ({ type: 'ThingHappened', data: { i }, aggregateId, aggregateVersion: i + 1 }))),
+      outbox.append(
+        tx,
+        cause,
+        Array.from({ length: count }, (_, i) => ({ type: 'ThingHappened', data: { i }, aggregateId, aggregateVersion: i + 1 })),
+      ),
     );
   }
 
@@ -73,7 +77,17 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
 
   it('applies a redelivered event once (inbox)', async () => {
     const bus = new InMemoryEventBus({ retryDelayMs: 10 });
-    const event = { eventId: '5b1f5a6e-8f3c-4d57-9a51-2f3e4a5b6c7d', domain: 'other', type: 'Counted', aggregateId: 'x', aggregateVersion: 1, occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, data: {} };
+    const event = {
+      eventId: '5b1f5a6e-8f3c-4d57-9a51-2f3e4a5b6c7d',
+      domain: 'other',
+      type: 'Counted',
+      aggregateId: 'x',
+      aggregateVersion: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: 'c',
+      causationId: null,
+      data: {},
+    };
     let handled = 0;
     const subscription = await startConsumer({
       bus,
@@ -106,10 +120,9 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
       name: 'perAggregate',
       types: ['ThingHappened'],
       apply: async (event, tx) => {
-        await tx.query(
-          `insert into shop.totals (aggregate_id, n) values ($1, 1) on conflict (aggregate_id) do update set n = shop.totals.n + 1`,
-          [`p:${event.aggregateId}`],
-        );
+        await tx.query(`insert into shop.totals (aggregate_id, n) values ($1, 1) on conflict (aggregate_id) do update set n = shop.totals.n + 1`, [
+          `p:${event.aggregateId}`,
+        ]);
       },
       reset: async (tx) => {
         await tx.query(`delete from shop.totals where aggregate_id like 'p:%'`);
@@ -127,40 +140,44 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
   });
 
   const natsOnly = testEventBusKind() === 'nats' ? it : it.skip;
-  natsOnly('keeps events in the outbox while the broker is unreachable and publishes them, in order, when it is back', async () => {
-    const target = new URL(process.env.NATS_URL!.split(',')[0]!);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 4222) });
-    const prefix = `t${randomBytes(5).toString('hex')}`;
-    const bus: EventBus = await NatsEventBus.connect({ servers: `nats://127.0.0.1:${proxy.port}`, prefix, publishTimeoutMs: 500 });
-    const observer = await NatsEventBus.connect({ servers: process.env.NATS_URL!, prefix });
-    const relay = startOutboxRelay({ db, outbox, bus, logger, pollMs: 100, maxBackoffMs: 300 });
-    try {
-      await append('before-outage', 3);
-      await eventually(async () => (await outbox.unpublished(db, 1)).length === 0);
-      await proxy.cut();
-      await append('during-outage', 5);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect((await outbox.unpublished(db, 100)).map((e) => e.aggregateId)).toEqual(Array(5).fill('during-outage'));
-      await proxy.restore();
-      await eventually(async () => (await outbox.unpublished(db, 1)).length === 0, 'the broker to get everything', 20_000);
-      const seen: DeliveredEvent[] = [];
-      const sub = await observer.subscribe({ consumer: 'observer', domain: 'shop' }, async (e) => {
-        seen.push(e);
-      });
-      // Earlier tests' events went to other buses; this bus has seen what this test appended, and every row unsent before it.
-      const ours = (await outbox.read(db, 0, 10_000)).filter((e) => e.aggregateId.endsWith('-outage'));
-      const fromThisTest = () => seen.filter((e) => e.aggregateId.endsWith('-outage'));
-      await eventually(() => fromThisTest().length >= ours.length, 'the broker to get everything', 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await sub.stop();
-      expect(fromThisTest().map((e) => e.eventId)).toEqual(ours.map((e) => e.eventId));
-      expect(ours.map((e) => e.aggregateId)).toEqual([...Array(3).fill('before-outage'), ...Array(5).fill('during-outage')]);
-    } finally {
-      await relay.stop();
-      await bus.close();
-      await (observer as NatsEventBus).deleteStreams();
-      await observer.close();
-      await proxy.close();
-    }
-  }, 60_000);
+  natsOnly(
+    'keeps events in the outbox while the broker is unreachable and publishes them, in order, when it is back',
+    async () => {
+      const target = new URL(process.env.NATS_URL!.split(',')[0]!);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 4222) });
+      const prefix = `t${randomBytes(5).toString('hex')}`;
+      const bus: EventBus = await NatsEventBus.connect({ servers: `nats://127.0.0.1:${proxy.port}`, prefix, publishTimeoutMs: 500 });
+      const observer = await NatsEventBus.connect({ servers: process.env.NATS_URL!, prefix });
+      const relay = startOutboxRelay({ db, outbox, bus, logger, pollMs: 100, maxBackoffMs: 300 });
+      try {
+        await append('before-outage', 3);
+        await eventually(async () => (await outbox.unpublished(db, 1)).length === 0);
+        await proxy.cut();
+        await append('during-outage', 5);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect((await outbox.unpublished(db, 100)).map((e) => e.aggregateId)).toEqual(Array(5).fill('during-outage'));
+        await proxy.restore();
+        await eventually(async () => (await outbox.unpublished(db, 1)).length === 0, 'the broker to get everything', 20_000);
+        const seen: DeliveredEvent[] = [];
+        const sub = await observer.subscribe({ consumer: 'observer', domain: 'shop' }, async (e) => {
+          seen.push(e);
+        });
+        // Earlier tests' events went to other buses; this bus has seen what this test appended, and every row unsent before it.
+        const ours = (await outbox.read(db, 0, 10_000)).filter((e) => e.aggregateId.endsWith('-outage'));
+        const fromThisTest = () => seen.filter((e) => e.aggregateId.endsWith('-outage'));
+        await eventually(() => fromThisTest().length >= ours.length, 'the broker to get everything', 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sub.stop();
+        expect(fromThisTest().map((e) => e.eventId)).toEqual(ours.map((e) => e.eventId));
+        expect(ours.map((e) => e.aggregateId)).toEqual([...Array(3).fill('before-outage'), ...Array(5).fill('during-outage')]);
+      } finally {
+        await relay.stop();
+        await bus.close();
+        await observer.deleteStreams();
+        await observer.close();
+        await proxy.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -48,19 +48,17 @@ export class Outbox {
     if (!events.length) return [];
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`${this.schema}.outbox`]);
     const occurredAt = this.clock.now();
-    const stored = events.map(
-      (event): DomainEvent => ({
-        eventId: newId(),
-        domain: this.schema,
-        type: event.type,
-        aggregateId: event.aggregateId,
-        aggregateVersion: event.aggregateVersion,
-        occurredAt: occurredAt.toISOString(),
-        correlationId: cause.correlationId,
-        causationId: cause.causationId,
-        data: event.data,
-      }),
-    );
+    const stored = events.map((event): DomainEvent => ({
+      eventId: newId(),
+      domain: this.schema,
+      type: event.type,
+      aggregateId: event.aggregateId,
+      aggregateVersion: event.aggregateVersion,
+      occurredAt: occurredAt.toISOString(),
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
+      data: event.data,
+    }));
     await tx.query(
       `insert into ${this.schema}.outbox (event_id, type, aggregate_id, aggregate_version, occurred_at, correlation_id, causation_id, data)
        select * from unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::timestamptz[], $6::text[], $7::uuid[], $8::jsonb[])`,
@@ -103,10 +101,7 @@ export class Outbox {
 
   /** Unpublished events, oldest first. */
   async unpublished(sql: Sql, limit: number): Promise<LoggedEvent[]> {
-    const rows = await sql.query<OutboxRow>(
-      `select * from ${this.schema}.outbox where published_at is null order by position limit $1`,
-      [limit],
-    );
+    const rows = await sql.query<OutboxRow>(`select * from ${this.schema}.outbox where published_at is null order by position limit $1`, [limit]);
     return rows.map((row) => this.toEvent(row));
   }
 

@@ -32,10 +32,9 @@ export async function catchUp(db: Database, outbox: Outbox, projection: Projecti
   for (;;) {
     const count = await db.transaction(async (tx) => {
       await tx.query(`insert into ${outbox.schema}.checkpoints (projection, position) values ($1, 0) on conflict do nothing`, [projection.name]);
-      const [checkpoint] = await tx.query<{ position: string }>(
-        `select position from ${outbox.schema}.checkpoints where projection = $1 for update`,
-        [projection.name],
-      );
+      const [checkpoint] = await tx.query<{ position: string }>(`select position from ${outbox.schema}.checkpoints where projection = $1 for update`, [
+        projection.name,
+      ]);
       const events = await outbox.read(tx, Number(checkpoint?.position ?? 0), BATCH, projection.types);
       for (const event of events) await projection.apply(event, tx);
       const last = events[events.length - 1];
@@ -81,7 +80,13 @@ export interface ProjectionRunner {
 }
 
 /** Keeps `projections` current: on every local append, and by polling for other instances' appends. */
-export function startProjections(options: { db: Database; outbox: Outbox; projections: readonly Projection[]; logger: Logger; pollMs?: number }): ProjectionRunner {
+export function startProjections(options: {
+  db: Database;
+  outbox: Outbox;
+  projections: readonly Projection[];
+  logger: Logger;
+  pollMs?: number;
+}): ProjectionRunner {
   const { db, outbox, projections, logger } = options;
   const pollMs = options.pollMs ?? 1000;
   const loop = startPollLoop({

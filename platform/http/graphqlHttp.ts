@@ -56,7 +56,11 @@ export function sendRequestError(res: ServerResponse, status: number, code: Publ
  * otherwise. Answers oversized or malformed bodies itself (413, 400) and then
  * returns `undefined`; otherwise `{ body }`.
  */
-export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Promise<{ body: unknown } | undefined> {
+export async function readGraphQLBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<{ body: unknown } | undefined> {
   if (req.method !== 'POST') return { body: undefined };
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes * 16) {

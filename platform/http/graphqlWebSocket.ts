@@ -25,7 +25,7 @@ import { requestIdOrNew } from '../ids';
 /** Largest WebSocket message accepted, in bytes: 64 KiB (ws's default is 100 MiB). A larger one closes the socket with 1009. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 
-export interface GraphQLWebSocketOptions<TContext> {
+export interface GraphQLWebSocketOptions {
   /** The HTTP server whose upgrade requests to `path` become graphql-ws connections. */
   server: http.Server;
   /** Default `/graphql`, the same path as HTTP. */
@@ -78,10 +78,14 @@ export interface GraphQLWebSocket {
  *
  * No server-side keep-alive: the gateway pings its subgraphs.
  */
-export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocket {
+export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): GraphQLWebSocket {
   const { schema, logger, production } = options;
   const closeGraceMs = options.closeGraceMs ?? 1_000;
-  const wss = new WebSocketServer({ server: options.server, path: options.path ?? '/graphql', maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: options.path ?? '/graphql',
+    maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  });
   // Each socket's end: graphql-ws calls `onClose` once every subscription on it has returned.
   const ends = new Map<WebSocket, { done: Promise<void>; resolve(): void }>();
   // A subscription's source stream, created in `onSubscribe` so a refusal is an `error` message, consumed in `subscribe`.
@@ -127,7 +131,8 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         let viewer: Viewer;
         try {
           const token = extensions[IDENTITY_EXTENSION];
-          if (token !== undefined && token !== null && typeof token !== 'string') throw new InvalidGatewayIdentity('The identity extension must be a string (a signed token).');
+          if (token !== undefined && token !== null && typeof token !== 'string')
+            throw new InvalidGatewayIdentity('The identity extension must be a string (a signed token).');
           viewer = await verifyGatewayIdentity(token ?? undefined, options.identitySecret);
         } catch (error) {
           if (error instanceof InvalidGatewayIdentity) return [new GraphQLError(error.message, { extensions: { code: error.code } })];

@@ -48,7 +48,10 @@ export async function connectWithRetry<T>(connect: () => Promise<T>, options: Co
         );
       }
       const wait = Math.min(delay, remaining);
-      options.logger.warn({ variable: options.variable, target: options.target, attempt, retryInMs: wait, reason }, `${options.target} is unreachable; retrying`);
+      options.logger.warn(
+        { variable: options.variable, target: options.target, attempt, retryInMs: wait, reason },
+        `${options.target} is unreachable; retrying`,
+      );
       await new Promise((resolve) => setTimeout(resolve, wait));
       delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
     }

@@ -38,7 +38,12 @@ export function lockDataDir(directory: string): () => void {
   const file = `${directory}.lock`;
   const held = heldHere.get(file);
   if (held) throw new DataDirInUse(directory, held);
-  const mine: LockHolder = { pid: process.pid, hostname: os.hostname(), command: process.argv.slice(1).join(' ').slice(0, 200), since: new Date().toISOString() };
+  const mine: LockHolder = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    command: process.argv.slice(1).join(' ').slice(0, 200),
+    since: new Date().toISOString(),
+  };
   const text = JSON.stringify(mine);
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {

@@ -25,9 +25,7 @@ export async function migrate(db: Database, schema: string, directory: string, o
   await db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`migrate:${schema}`]);
     await tx.query(`create schema if not exists ${schema}`);
-    await tx.query(
-      `create table if not exists ${schema}.schema_migrations (version text primary key, applied_at timestamptz not null default now())`,
-    );
+    await tx.query(`create table if not exists ${schema}.schema_migrations (version text primary key, applied_at timestamptz not null default now())`);
     const done = new Set((await tx.query<{ version: string }>(`select version from ${schema}.schema_migrations`)).map((r) => r.version));
     for (const file of files) {
       const version = `${options.versionPrefix ?? ''}${file.replace(/\.sql$/, '')}`;

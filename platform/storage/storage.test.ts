@@ -11,7 +11,10 @@ describe(`storage (${testStorageKind()})`, () => {
   beforeAll(async () => {
     t = await openTestStorage();
     migrations = fs.mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
-    fs.writeFileSync(path.join(migrations, '001_init.sql'), 'create table demo.items (id int primary key, name text not null);\ncreate index on demo.items (name);');
+    fs.writeFileSync(
+      path.join(migrations, '001_init.sql'),
+      'create table demo.items (id int primary key, name text not null);\ncreate index on demo.items (name);',
+    );
   });
   afterAll(async () => {
     await t?.dispose();
@@ -51,7 +54,9 @@ describe(`storage (${testStorageKind()})`, () => {
   it('returns the same types on both engines', async () => {
     const [row] = await t.storage
       .database('demo')
-      .query<{ big: string; ts: Date; arr: number[] }>("select 9007199254740993::int8 as big, '2026-01-01T00:00:00.123Z'::timestamptz(3) as ts, array[1,2]::int[] as arr");
+      .query<{ big: string; ts: Date; arr: number[] }>(
+        "select 9007199254740993::int8 as big, '2026-01-01T00:00:00.123Z'::timestamptz(3) as ts, array[1,2]::int[] as arr",
+      );
     expect(row).toEqual({ big: '9007199254740993', ts: new Date('2026-01-01T00:00:00.123Z'), arr: [1, 2] });
   });
 

@@ -15,9 +15,7 @@ export function createLoaders(db: Sql): AccountLoaders {
     userById: new DataLoader(async (ids) => {
       // Postgres prints uuids in lower case; keys are matched the same way so an upper-case id still finds its row.
       const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
-      const rows = valid.length
-        ? await db.query<UserRow>(`select ${USER_COLUMNS} from accounts.users where id = any($1::uuid[])`, [valid])
-        : [];
+      const rows = valid.length ? await db.query<UserRow>(`select ${USER_COLUMNS} from accounts.users where id = any($1::uuid[])`, [valid]) : [];
       const byId = new Map(rows.map((row) => [row.id, toUser(row)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     }),

@@ -28,8 +28,7 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
   },
   User: {
     __resolveReference: (ref: { id: string }, ctx: AccountsContext) => ctx.loaders.userById.load(ref.id),
-    email: (user: User, _args: unknown, ctx: AccountsContext) =>
-      isSelfOrAdmin(ctx.viewer, user.id) || ctx.provenUserIds.has(user.id) ? user.email : null,
+    email: (user: User, _args: unknown, ctx: AccountsContext) => (isSelfOrAdmin(ctx.viewer, user.id) || ctx.provenUserIds.has(user.id) ? user.email : null),
     createdAt: (user: User) => user.createdAt.toISOString(),
   },
 };

@@ -10,8 +10,7 @@ import { hashPassword } from './passwordHash';
  * holds every user; does nothing when users exist.
  */
 export async function seedUsers(db: Database, outbox: Outbox): Promise<void> {
-  const isEmpty = async (sql: Sql) =>
-    Number((await sql.query<{ n: string }>('select count(*) as n from accounts.users'))[0]?.n ?? 0) === 0;
+  const isEmpty = async (sql: Sql) => Number((await sql.query<{ n: string }>('select count(*) as n from accounts.users'))[0]?.n ?? 0) === 0;
   if (!(await isEmpty(db))) return;
   // Hashed before the transaction opens: scrypt takes a while, and embedded mode shares one database session.
   const hashes = await Promise.all(SEED_USERS.map((user) => hashPassword(user.password)));

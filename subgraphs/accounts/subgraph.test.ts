@@ -22,10 +22,14 @@ describe(`accounts subgraph (${testStorageKind()})`, () => {
   const as = (user: (typeof SEED_USERS)[number]): Viewer => ({ userId: user.id, role: user.role });
 
   beforeAll(async () => {
-    accounts = await startSubgraphUnderTest('accounts', async (db, outbox, bus) => {
-      deps = await accountsDepsFromConfig({ db, outbox, bus, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
-      return accountsSubgraph(deps);
-    }, { clock: { now: () => now } });
+    accounts = await startSubgraphUnderTest(
+      'accounts',
+      async (db, outbox, bus) => {
+        deps = await accountsDepsFromConfig({ db, outbox, bus, clock: { now: () => now }, dataDir, jwt: { ttlSeconds: 600 } });
+        return accountsSubgraph(deps);
+      },
+      { clock: { now: () => now } },
+    );
   });
   afterAll(async () => {
     await accounts?.stop();
@@ -43,9 +47,7 @@ describe(`accounts subgraph (${testStorageKind()})`, () => {
   const eventsAfter = (position: number): Promise<LoggedEvent[]> => accounts.outbox.read(accounts.db, position, 1000);
 
   it('given the seed, when users count, then there are exactly the three seed users, with hashed passwords', async () => {
-    const rows = await accounts.db.query<{ email: string; password_hash: string }>(
-      'select email, password_hash from accounts.users order by created_at',
-    );
+    const rows = await accounts.db.query<{ email: string; password_hash: string }>('select email, password_hash from accounts.users order by created_at');
     expect(rows.map((r) => r.email)).toEqual(SEED_USERS.map((u) => u.email));
     for (const [i, row] of rows.entries()) {
       expect(row.password_hash).toMatch(/^scrypt\$/);

@@ -14,10 +14,9 @@ export function createLoaders(db: Sql): InventoryLoaders {
       // Postgres prints UUIDs in lower case; keys are compared the same way.
       const valid = [...new Set(productIds.filter(isUuid).map((id) => id.toLowerCase()))];
       const rows = valid.length
-        ? await db.query<{ product_id: string; quantity: number }>(
-            'select product_id, quantity from inventory.stock where product_id = any($1::uuid[])',
-            [valid],
-          )
+        ? await db.query<{ product_id: string; quantity: number }>('select product_id, quantity from inventory.stock where product_id = any($1::uuid[])', [
+            valid,
+          ])
         : [];
       const byId = new Map(rows.map((row) => [row.product_id, row.quantity]));
       return productIds.map((id) => byId.get(id.toLowerCase()) ?? 0);

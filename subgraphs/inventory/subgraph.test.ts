@@ -33,8 +33,7 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
 
   const ref = (id: string) => ({ __typename: 'Product', id });
   /** Every StockRestocked in inventory's log, oldest first. */
-  const restockedEvents = async () =>
-    (await inventory.outbox.read(inventory.db, 0, 10_000, ['StockRestocked'])) as Array<LoggedEvent<StockRestocked>>;
+  const restockedEvents = async () => (await inventory.outbox.read(inventory.db, 0, 10_000, ['StockRestocked'])) as Array<LoggedEvent<StockRestocked>>;
 
   it('given seeded products, when they are referenced, then each has its seeded stock', async () => {
     const products = SEED_PRODUCTS.slice(0, 8);
@@ -89,14 +88,21 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
     ]);
     expect([second.errors, third.errors]).toEqual([undefined, undefined]);
     expect((await call(ENTITIES, { r: [ref(product.id)] })).data._entities[0].stock).toBe(product.stock + 35);
-    const [row] = await inventory.db.query<{ updated_at: Date; version: number }>('select updated_at, version from inventory.stock where product_id = $1', [product.id]);
+    const [row] = await inventory.db.query<{ updated_at: Date; version: number }>('select updated_at, version from inventory.stock where product_id = $1', [
+      product.id,
+    ]);
     expect(row?.updated_at).toEqual(NOW);
     // Each restock committed one StockRestocked with the row's new version, after the seeded first one.
     const events = (await restockedEvents()).filter((e) => e.aggregateId === product.id);
     expect(events.map((e) => e.aggregateVersion)).toEqual([1, 2, 3, 4]);
     expect(row?.version).toBe(4);
     expect(events[1]!.data).toEqual({ productId: product.id, quantity: 5, stock: product.stock + 5 });
-    expect(events.slice(2).map((e) => e.data.quantity).sort((a, b) => a - b)).toEqual([10, 20]);
+    expect(
+      events
+        .slice(2)
+        .map((e) => e.data.quantity)
+        .sort((a, b) => a - b),
+    ).toEqual([10, 20]);
     // Whichever of the concurrent two came first, each event's stock is the one before it plus its units.
     events.slice(1).forEach((e, i) => expect(e.data.stock).toBe(events[i]!.data.stock + e.data.quantity));
     expect(events.slice(1).every((e) => e.correlationId !== 'seed' && e.causationId === null)).toBe(true);
@@ -180,10 +186,15 @@ describe(`inventory subgraph (${testStorageKind()})`, () => {
         causationId: null,
         data:
           type === 'OrderPlaced'
-            ? { customerId: alice.userId, lines: [{ productId, quantity, unitPrice: { amount: 100, currency: 'USD' } }], total: { amount: 100 * quantity, currency: 'USD' } }
+            ? {
+                customerId: alice.userId,
+                lines: [{ productId, quantity, unitPrice: { amount: 100, currency: 'USD' } }],
+                total: { amount: 100 * quantity, currency: 'USD' },
+              }
             : { customerId: alice.userId, previousStatus: 'CONFIRMED', lines: [{ productId, quantity }] },
       });
-    const changesOf = (results: ReadonlyArray<{ data?: any }>) => results.map((r) => [r.data.stockChanged.reason, r.data.stockChanged.change, r.data.stockChanged.stock]);
+    const changesOf = (results: ReadonlyArray<{ data?: any }>) =>
+      results.map((r) => [r.data.stockChanged.reason, r.data.stockChanged.change, r.data.stockChanged.stock]);
 
     it('given an anonymous subscriber, when the product is restocked, reserved for an order and released, then each change arrives in order, and other products’ do not', async () => {
       const product = await newKnownProduct(inventory);

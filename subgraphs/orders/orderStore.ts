@@ -20,7 +20,11 @@ export async function loadOrderState(sql: Sql, id: string, options: { lock?: boo
       customerId: row.customer_id,
       status: row.status,
       version: row.version,
-      lines: lines.map((line) => ({ productId: line.product_id, quantity: line.quantity, unitPrice: { amount: line.unit_price_amount, currency: line.currency } })),
+      lines: lines.map((line) => ({
+        productId: line.product_id,
+        quantity: line.quantity,
+        unitPrice: { amount: line.unit_price_amount, currency: line.currency },
+      })),
       total: { amount: row.total_amount, currency: row.currency },
       rejectionReason: row.rejection_reason,
     },

@@ -14,9 +14,7 @@ export function createLoaders(db: Sql): ProductLoaders {
   return {
     productById: new DataLoader(async (ids) => {
       const valid = ids.filter(isUuid);
-      const rows = valid.length
-        ? await db.query<ProductRow>('select * from products.products where id = any($1::uuid[])', [valid])
-        : [];
+      const rows = valid.length ? await db.query<ProductRow>('select * from products.products where id = any($1::uuid[])', [valid]) : [];
       const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
       // Postgres prints UUIDs in lower case; a client may send them in upper case.
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);

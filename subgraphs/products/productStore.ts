@@ -15,7 +15,18 @@ export async function insertProduct(tx: Transaction, product: ProductState, now:
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
      on conflict (sku) do nothing
      returning *`,
-    [product.id, product.sku, product.name, product.description, product.price.amount, product.price.currency, product.weightGrams, product.category, product.version, now],
+    [
+      product.id,
+      product.sku,
+      product.name,
+      product.description,
+      product.price.amount,
+      product.price.currency,
+      product.weightGrams,
+      product.category,
+      product.version,
+      now,
+    ],
   );
   return row ?? null;
 }

@@ -26,11 +26,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
   let definition: SubgraphDefinition<ProductsContext>;
 
   beforeAll(async () => {
-    products = await startSubgraphUnderTest(
-      'products',
-      (db, outbox, bus) => (definition = productsSubgraph({ db, outbox, bus, clock })),
-      { clock },
-    );
+    products = await startSubgraphUnderTest('products', (db, outbox, bus) => (definition = productsSubgraph({ db, outbox, bus, clock })), { clock });
   });
   afterAll(() => products?.stop());
 
@@ -53,7 +49,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
   it('given the seed, when the log is read, then it holds one ProductCreated per seed product at version 1, once although seeding ran twice', async () => {
     const seeded = (await eventsAfter(0)).filter((e) => e.correlationId === 'seed');
     const facts = seeded.map(({ type, aggregateId, aggregateVersion, causationId, data }) => ({ type, aggregateId, aggregateVersion, causationId, data }));
-      expect(facts).toEqual(
+    expect(facts).toEqual(
       SEED_PRODUCTS.map((p) => ({
         type: 'ProductCreated',
         aggregateId: p.id,
@@ -199,9 +195,7 @@ describe(`products subgraph (${testStorageKind()})`, () => {
     it('given concurrent price changes, when all are sent at once, then each applies to the price before it with its own version', async () => {
       const { id } = (await run(CREATE, { input: newProductInput() }, admin)).data.createProduct.product;
       const prices = [2001, 2002, 2003, 2004, 2005, 2006];
-      const results = await Promise.all(
-        prices.map((amount) => run(REPRICE, { input: { productId: id, price: { amount, currency: 'USD' } } }, admin)),
-      );
+      const results = await Promise.all(prices.map((amount) => run(REPRICE, { input: { productId: id, price: { amount, currency: 'USD' } } }, admin)));
       expect(results.map((r) => r.errors)).toEqual(prices.map(() => undefined));
       const changes = (await eventsAfter(0)).filter((e) => e.aggregateId === id && e.type === 'ProductPriceChanged');
       // Versions 2..7, each once, and a chain: every change starts from the price the previous one set.

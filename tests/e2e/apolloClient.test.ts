@@ -13,17 +13,45 @@ import { liveWatchCount } from '../../platform/events/watchEvents';
 
 const PRODUCTS = gql`
   query FirstProducts {
-    products(first: 2) { edges { node { id name stock } } }
+    products(first: 2) {
+      edges {
+        node {
+          id
+          name
+          stock
+        }
+      }
+    }
   }
 `;
 const PLACE = gql`
   mutation Place($input: PlaceOrderInput!) {
-    placeOrder(input: $input) { order { id status } }
+    placeOrder(input: $input) {
+      order {
+        id
+        status
+      }
+    }
   }
 `;
 const ORDER_STATUS = gql`
   subscription OrderStatus($orderId: ID) {
-    orderStatusChanged(orderId: $orderId) { cursor orderId status order { id lines { quantity product { id name stock } } } }
+    orderStatusChanged(orderId: $orderId) {
+      cursor
+      orderId
+      status
+      order {
+        id
+        lines {
+          quantity
+          product {
+            id
+            name
+            stock
+          }
+        }
+      }
+    }
   }
 `;
 
@@ -77,7 +105,7 @@ describe(`Apollo Client 4 (${testStorageKind()}, ${testEventBusKind()})`, () => 
     for (const subscription of open) subscription.unsubscribe();
     open.clear();
     for (const client of clients.splice(0)) client.stop();
-    await Promise.all(wsClients.splice(0).map((client) => client.dispose()));
+    await Promise.all(wsClients.splice(0).map(async (client) => client.dispose()));
     await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0 && liveWatchCount() === 0, 'subscriptions released');
   });
   afterAll(async () => {
@@ -161,7 +189,7 @@ describe(`Apollo Client 4 (${testStorageKind()}, ${testEventBusKind()})`, () => 
     // HttpLink: a `{"payload": null, "errors": […]}` part, surfaced as CombinedProtocolErrors;
     // graphql-ws: an `error`/`next` message, surfaced as CombinedGraphQLErrors. Both carry the errors.
     expect(result.error).toBeInstanceOf(Error);
-    const errors = (result.error as any).errors;
+    const errors = result.error.errors;
     expect(errors?.map((error: any) => error.extensions?.code)).toContain('UNAUTHENTICATED');
     expect(await sub.ended).toBeUndefined();
     expect(sub.results).toHaveLength(1);

@@ -37,8 +37,7 @@ describe(`batching (${testStorageKind()})`, () => {
       const data = await t.queryOk(deepQuery, { n });
       // Count the leaf products reached, to show the data really grows with n.
       let rows = 0;
-      for (const p of data.products.edges)
-        for (const r of p.node.reviews.edges) rows += r.node.author.reviews.edges.length;
+      for (const p of data.products.edges) for (const r of p.node.reviews.edges) rows += r.node.author.reviews.edges.length;
       return { bySubgraph, rows };
     } finally {
       stop();

@@ -21,7 +21,12 @@ onNats(`broker outage (${testStorageKind()}, nats)`, () => {
   beforeAll(async () => {
     const target = new URL(process.env.NATS_URL!.split(',')[0]!);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 4222) });
-    bus = await NatsEventBus.connect({ servers: `nats://127.0.0.1:${proxy.port}`, prefix: `t${randomBytes(5).toString('hex')}`, publishTimeoutMs: 500, retryDelayMs: 100 });
+    bus = await NatsEventBus.connect({
+      servers: `nats://127.0.0.1:${proxy.port}`,
+      prefix: `t${randomBytes(5).toString('hex')}`,
+      publishTimeoutMs: 500,
+      retryDelayMs: 100,
+    });
     t = await startTestStack({ bus });
   }, 60_000);
   afterAll(async () => {
@@ -50,7 +55,11 @@ onNats(`broker outage (${testStorageKind()}, nats)`, () => {
     // Writes still succeed: their events wait in the outboxes.
     const orderIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {
-      const placed = await t.queryOk(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`, { input: { lines: [{ productId, quantity: 1 }] } }, alice);
+      const placed = await t.queryOk(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } } }`,
+        { input: { lines: [{ productId, quantity: 1 }] } },
+        alice,
+      );
       expect(placed.placeOrder.order.status).toBe('PENDING');
       orderIds.push(placed.placeOrder.order.id);
     }

@@ -39,7 +39,7 @@ describe('configuration errors', () => {
     expect(entries[0]).toMatchObject({ variable, value });
     expect(String(entries[0]?.msg)).toContain(variable);
     expect(String(entries[0]?.expected).length).toBeGreaterThan(0);
-    expect(entries[0]).not.toHaveProperty("err");
+    expect(entries[0]).not.toHaveProperty('err');
     expect(lines[0]).not.toMatch(/"stack"\s*:|\\n\s+at /);
   });
 
@@ -51,7 +51,10 @@ describe('configuration errors', () => {
   });
 
   it('retries an unreachable DATABASE_URL for CONNECT_RETRY_SECONDS, logging each attempt, then names it and exits 1', async () => {
-    const { code, entries } = await run('subgraphs/products/main.js', { DATABASE_URL: 'postgresql://nobody:secret-password@127.0.0.1:1/commerce', CONNECT_RETRY_SECONDS: '1' });
+    const { code, entries } = await run('subgraphs/products/main.js', {
+      DATABASE_URL: 'postgresql://nobody:secret-password@127.0.0.1:1/commerce',
+      CONNECT_RETRY_SECONDS: '1',
+    });
     expect(code).toBe(1);
     const attempts = entries.filter((entry) => entry.msg === 'PostgreSQL at 127.0.0.1:1/commerce is unreachable; retrying');
     expect(attempts.length).toBeGreaterThanOrEqual(2);
@@ -62,12 +65,16 @@ describe('configuration errors', () => {
     expect(last.err).toBeUndefined();
   }, 120_000);
 
-  (testStorageKind() === 'pglite' ? it : it.skip)('retries an unreachable NATS_URL the same way', async () => {
-    const { code, entries } = await run('subgraphs/reviews/main.js', { NATS_URL: 'nats://127.0.0.1:1', CONNECT_RETRY_SECONDS: '1', SEED: 'false' });
-    expect(code).toBe(1);
-    expect(entries.some((entry) => entry.msg === 'NATS at 127.0.0.1:1 is unreachable; retrying')).toBe(true);
-    expect(entries[entries.length - 1]).toMatchObject({ variable: 'NATS_URL' });
-  }, 120_000);
+  (testStorageKind() === 'pglite' ? it : it.skip)(
+    'retries an unreachable NATS_URL the same way',
+    async () => {
+      const { code, entries } = await run('subgraphs/reviews/main.js', { NATS_URL: 'nats://127.0.0.1:1', CONNECT_RETRY_SECONDS: '1', SEED: 'false' });
+      expect(code).toBe(1);
+      expect(entries.some((entry) => entry.msg === 'NATS at 127.0.0.1:1 is unreachable; retrying')).toBe(true);
+      expect(entries[entries.length - 1]).toMatchObject({ variable: 'NATS_URL' });
+    },
+    120_000,
+  );
 
   it('refuses a PGlite data directory that another live process holds, naming DATA_DIR', async () => {
     const held = path.join(dataDir, 'held');
@@ -75,8 +82,15 @@ describe('configuration errors', () => {
     // This test process holds the stack's database folder, as a running `npm start` would.
     const release = lockDataDir(path.join(held, 'pglite'));
     try {
-      for (const [script, args] of [['embedded/main.js', []], ['tools/rebuildProjections.js', ['orderHistory']]] as const) {
-        const process = spawnProduct(script, productEnv({ DATA_DIR: held, PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' }), [...args]);
+      for (const [script, args] of [
+        ['embedded/main.js', []],
+        ['tools/rebuildProjections.js', ['orderHistory']],
+      ] as const) {
+        const process = spawnProduct(
+          script,
+          productEnv({ DATA_DIR: held, PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' }),
+          [...args],
+        );
         expect(await process.exited).toBe(1);
         const last = process.logEntries().pop();
         expect(last).toMatchObject({ variable: 'DATA_DIR' });

@@ -8,30 +8,38 @@ import { testStorageKind } from '../support/testStorage';
 describe(`CORS (${testStorageKind()})`, () => {
   let t: TestStack;
   beforeAll(async () => {
-    t = await startTestStack({ gateway: { introspection: true, maxBodyBytes: 1024 * 1024, cors: { origins: ['https://shop.example.com'], allowLocalhost: true } } });
+    t = await startTestStack({
+      gateway: { introspection: true, maxBodyBytes: 1024 * 1024, cors: { origins: ['https://shop.example.com'], allowLocalhost: true } },
+    });
   });
   afterAll(async () => {
     await t?.close();
   });
 
   const preflight = (origin: string) =>
-    fetch(t.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    fetch(t.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
   const post = (origin: string, query: string, variables?: Record<string, unknown>) =>
     fetch(t.url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   const signUp = 'mutation($input: SignUpInput!) { signUp(input: $input) { user { email } } }';
 
-  it.each(['http://localhost:3000', 'http://127.0.0.1:5173', 'https://shop.example.com'])('answers a preflight from %s with 204 and the CORS headers', async (origin) => {
-    const response = await preflight(origin);
-    expect(response.status).toBe(204);
-    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
-    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(response.headers.get('vary')).toMatch(/Origin/);
-    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
-    expect(response.headers.get('access-control-allow-methods')).toMatch(/GET/);
-    const allowed = response.headers.get('access-control-allow-headers')!.split(/,\s*/);
-    for (const header of CORS_ALLOWED_HEADERS) expect(allowed).toContain(header);
-    expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThan(0);
-  });
+  it.each(['http://localhost:3000', 'http://127.0.0.1:5173', 'https://shop.example.com'])(
+    'answers a preflight from %s with 204 and the CORS headers',
+    async (origin) => {
+      const response = await preflight(origin);
+      expect(response.status).toBe(204);
+      expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(response.headers.get('vary')).toMatch(/Origin/);
+      expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+      expect(response.headers.get('access-control-allow-methods')).toMatch(/GET/);
+      const allowed = response.headers.get('access-control-allow-headers')!.split(/,\s*/);
+      for (const header of CORS_ALLOWED_HEADERS) expect(allowed).toContain(header);
+      expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+    },
+  );
 
   it('serves a POST from an allowed origin with the same headers', async () => {
     const response = await post('http://localhost:3000', '{ products(first: 1) { totalCount } }');

@@ -17,13 +17,20 @@ interface Seen {
 
 /** A plugin that writes down every hook it sees: the gateway runs it after its own. */
 function recorder(seen: Seen[]): GatewayPlugin {
-  const base = (operation: GatewayOperation) => ({ transport: operation.request.transport, operationId: operation.id, requestId: operation.request.requestId, userId: operation.request.viewer?.userId ?? null });
+  const base = (operation: GatewayOperation) => ({
+    transport: operation.request.transport,
+    operationId: operation.id,
+    requestId: operation.request.requestId,
+    userId: operation.request.viewer?.userId ?? null,
+  });
   return {
     name: 'recorder',
-    onRequest: (request) => void seen.push({ hook: 'request', transport: request.transport, requestId: request.requestId, userId: request.viewer?.userId ?? null }),
+    onRequest: (request) =>
+      void seen.push({ hook: 'request', transport: request.transport, requestId: request.requestId, userId: request.viewer?.userId ?? null }),
     onOperation: (operation) => void seen.push({ hook: 'operation', ...base(operation) }),
     onPlan: (operation) => void seen.push({ hook: 'plan', ...base(operation) }),
-    onSubgraphRequest: (operation, request) => void seen.push({ hook: `subgraph:${request.subgraph}`, ...base(operation), headers: Object.fromEntries(request.headers) }),
+    onSubgraphRequest: (operation, request) =>
+      void seen.push({ hook: `subgraph:${request.subgraph}`, ...base(operation), headers: Object.fromEntries(request.headers) }),
     onEnd: (operation) => void seen.push({ hook: 'end', ...base(operation), status: operation.status }),
   };
 }
@@ -91,7 +98,15 @@ describe(`the gateway pipeline on every transport (${testStorageKind()})`, () =>
     const entries = forOperation(operation!.operationId!);
     expect(entries.map((entry) => entry.hook)).toEqual(expect.arrayContaining(['operation', 'plan', 'subgraph:orders', 'end']));
     // Its request ran the same request hooks (request id, identity) first.
-    expect(seen.some((entry) => entry.hook === 'request' && entry.transport === (transport === 'multipart' ? 'http' : transport) && entry.requestId === operation!.requestId && entry.userId === aliceId)).toBe(true);
+    expect(
+      seen.some(
+        (entry) =>
+          entry.hook === 'request' &&
+          entry.transport === (transport === 'multipart' ? 'http' : transport) &&
+          entry.requestId === operation!.requestId &&
+          entry.userId === aliceId,
+      ),
+    ).toBe(true);
     for (const entry of entries.filter((e) => e.hook.startsWith('subgraph:'))) {
       expect(entry.headers?.['x-request-id']).toBe(operation!.operationId);
       expect(entry.headers?.['x-gateway-identity']).toMatch(/^ey/);

@@ -31,7 +31,10 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
   });
 
   const start = (script: string, env: NodeJS.ProcessEnv) => {
-    const process = spawnProduct(script, productEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '0', DATA_DIR: dataDir, GATEWAY_IDENTITY_SECRET: secret, SEED: 'false', ...env }));
+    const process = spawnProduct(
+      script,
+      productEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '0', DATA_DIR: dataDir, GATEWAY_IDENTITY_SECRET: secret, SEED: 'false', ...env }),
+    );
     running.push(process);
     return process;
   };
@@ -79,14 +82,20 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
     const url = await listeningUrl(gateway, 'gateway listening');
     // Well-formed, so the verifier must fetch keys to judge it.
     const token = [{ alg: 'ES256', kid: 'k1' }, { sub: 'u1' }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2ln';
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(response.status).toBe(503);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
 
     const socket = new WebSocket(url.replace('http', 'ws'), 'graphql-transport-ws');
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (closeCode, closeReason) => resolve([closeCode, closeReason.toString()])));
+    const [code, reason] = await new Promise<[number, string]>((resolve) =>
+      socket.once('close', (closeCode, closeReason) => resolve([closeCode, closeReason.toString()])),
+    );
     expect(code).toBe(1013);
     expect(reason).toMatch(/^SERVICE_UNAVAILABLE/);
     gateway.child.kill('SIGTERM');
@@ -107,7 +116,10 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
         expect(await ready.json()).toMatchObject({ status: 'ready', subgraph: name, storage: 'up', migrations: 'applied', outboxRelay: 'running' });
         const body =
           name === 'accounts'
-            ? JSON.stringify({ query: 'mutation($input: SignUpInput!) { signUp(input: $input) { user { email } } }', variables: { input: { email, name: 'In Flight', password: 'in-flight-password' } } })
+            ? JSON.stringify({
+                query: 'mutation($input: SignUpInput!) { signUp(input: $input) { user { email } } }',
+                variables: { input: { email, name: 'In Flight', password: 'in-flight-password' } },
+              })
             : JSON.stringify({ query: '{ __typename }' });
         const inFlight = postInTwoParts(url, body);
         await inFlight.accepted;
@@ -128,7 +140,9 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
       expect(users).toHaveLength(1);
       const events = await storage
         .database('check')
-        .query<{ published: boolean }>("select published_at is not null as published from accounts.outbox where aggregate_id = $1 and type = 'UserSignedUp'", [users[0]!.id]);
+        .query<{ published: boolean }>("select published_at is not null as published from accounts.outbox where aggregate_id = $1 and type = 'UserSignedUp'", [
+          users[0]!.id,
+        ]);
       expect(events).toEqual([{ published: true }]);
     } finally {
       await storage.close();

@@ -28,9 +28,16 @@ describe(`production mode (${testStorageKind()})`, () => {
     expect(several.status).toBe(400);
     expect(several.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
     expect(several.errors?.[0]?.message).toMatch(/several operations \(A, B\)/);
-    const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query A { __typename }', operationName: 'Z' }) });
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query A { __typename }', operationName: 'Z' }),
+    });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as any).errors[0]).toEqual({ message: 'The document has no operation named "Z"; it holds A.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    expect(((await response.json()) as any).errors[0]).toEqual({
+      message: 'The document has no operation named "Z"; it holds A.',
+      extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+    });
   });
 
   it('answers a persisted query whose hash does not match its text with 400 BAD_REQUEST', async () => {

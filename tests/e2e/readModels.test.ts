@@ -17,9 +17,17 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
       [alice, 4, 2],
       [bob, 9, 3],
     ] as const) {
-      await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: SEED_PRODUCTS[index]!.id, rating, body: 'Read model test.' } }, token);
+      await t.queryOk(
+        `mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`,
+        { input: { productId: SEED_PRODUCTS[index]!.id, rating, body: 'Read model test.' } },
+        token,
+      );
     }
-    await t.queryOk(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: { lines: [{ productId: SEED_PRODUCTS[1]!.id, quantity: 1 }] } }, alice);
+    await t.queryOk(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
+      { input: { lines: [{ productId: SEED_PRODUCTS[1]!.id, quantity: 1 }] } },
+      alice,
+    );
     await t.settle();
   });
   afterAll(async () => {
@@ -59,9 +67,21 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
   describe('rebuilt through the running stack (admin mutations)', () => {
     /** Each read model by the mutation that rebuilds it, with its enum value, projection and table. */
     const readModels = [
-      { mutation: 'rebuildOrdersReadModel', input: 'RebuildOrdersReadModelInput', name: 'ORDER_HISTORY', projection: 'orderHistory', table: 'orders.order_history' },
+      {
+        mutation: 'rebuildOrdersReadModel',
+        input: 'RebuildOrdersReadModelInput',
+        name: 'ORDER_HISTORY',
+        projection: 'orderHistory',
+        table: 'orders.order_history',
+      },
       { mutation: 'rebuildOrdersReadModel', input: 'RebuildOrdersReadModelInput', name: 'UNITS_SOLD', projection: 'unitsSold', table: 'orders.units_sold' },
-      { mutation: 'rebuildReviewsReadModel', input: 'RebuildReviewsReadModelInput', name: 'RATING_SUMMARY', projection: 'ratingSummary', table: 'reviews.rating_summary' },
+      {
+        mutation: 'rebuildReviewsReadModel',
+        input: 'RebuildReviewsReadModelInput',
+        name: 'RATING_SUMMARY',
+        projection: 'ratingSummary',
+        table: 'reviews.rating_summary',
+      },
     ];
     const rebuild = (model: (typeof readModels)[number], token?: string) =>
       t.query(`mutation($input: ${model.input}!) { ${model.mutation}(input: $input) { name eventsReplayed } }`, { input: { name: model.name } }, token);
@@ -69,7 +89,9 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
     /** Events of the projection's types in its subgraph's log: what a rebuild replays. */
     const eventsOf = async (projection: string) => {
       const { schema, projection: p } = PROJECTIONS.get(projection)!;
-      const [row] = await t.storage.database('check').query<{ n: string }>(`select count(*) as n from ${schema}.outbox where type = any($1::text[])`, [p.types]);
+      const [row] = await t.storage
+        .database('check')
+        .query<{ n: string }>(`select count(*) as n from ${schema}.outbox where type = any($1::text[])`, [p.types]);
       return Number(row!.n);
     };
 
@@ -95,7 +117,11 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
       const bob = await t.logIn('bob@example.com', 'bob-password');
       const product = SEED_PRODUCTS[14]!.id;
       const before = (await t.queryOk(`query($id: ID!) { product(id: $id) { rating { count } } }`, { id: product })).product.rating.count;
-      await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: product, rating: 4, body: 'After the rebuild.' } }, bob);
+      await t.queryOk(
+        `mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`,
+        { input: { productId: product, rating: 4, body: 'After the rebuild.' } },
+        bob,
+      );
       await t.settle();
       expect((await t.queryOk(`query($id: ID!) { product(id: $id) { rating { count } } }`, { id: product })).product.rating.count).toBe(before + 1);
     });
@@ -104,11 +130,15 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
       ['a customer', 'alice@example.com', 'alice-password', 'FORBIDDEN'],
       ['an anonymous caller', undefined, undefined, 'UNAUTHENTICATED'],
     ])('given %s, then every rebuild is refused with %s and the read model is untouched', async (_, email, password, code) => {
-      const token = email ? await t.logIn(email, password!) : undefined;
+      const token = email ? await t.logIn(email, password) : undefined;
       for (const model of readModels) {
         const live = await rows(model.table);
         const result = await rebuild(model, token);
-        expect({ mutation: model.mutation, data: result.data, code: result.errors?.[0]?.extensions?.code }).toEqual({ mutation: model.mutation, data: null, code });
+        expect({ mutation: model.mutation, data: result.data, code: result.errors?.[0]?.extensions?.code }).toEqual({
+          mutation: model.mutation,
+          data: null,
+          code,
+        });
         expect(await rows(model.table)).toEqual(live);
       }
     });

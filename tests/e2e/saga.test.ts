@@ -61,7 +61,18 @@ describe(`order saga (${testStorageKind()}, ${testEventBusKind()})`, () => {
   it('rejects an order beyond stock with a reason and leaves the stock alone', async () => {
     const productId = await productWithStock('SAGA-0002', 2);
     const other = await productWithStock('SAGA-0003', 50);
-    const placed = await t.queryOk(PLACE, { input: { lines: [{ productId: other, quantity: 1 }, { productId, quantity: 3 }] } }, alice);
+    const placed = await t.queryOk(
+      PLACE,
+      {
+        input: {
+          lines: [
+            { productId: other, quantity: 1 },
+            { productId, quantity: 3 },
+          ],
+        },
+      },
+      alice,
+    );
     const order = await finalStatus(placed.placeOrder.order.id, alice);
     expect(order.status).toBe('REJECTED');
     expect(order.rejectionReason).toContain(productId);
@@ -74,9 +85,7 @@ describe(`order saga (${testStorageKind()}, ${testEventBusKind()})`, () => {
 
   it('never oversells: 20 concurrent orders of one unit against 5 in stock confirm exactly 5', async () => {
     const productId = await productWithStock('SAGA-0004', 5);
-    const placed = await Promise.all(
-      Array.from({ length: 20 }, () => t.queryOk(PLACE, { input: { lines: [{ productId, quantity: 1 }] } }, alice)),
-    );
+    const placed = await Promise.all(Array.from({ length: 20 }, () => t.queryOk(PLACE, { input: { lines: [{ productId, quantity: 1 }] } }, alice)));
     const outcomes = await Promise.all(placed.map((p) => finalStatus(p.placeOrder.order.id, alice)));
     expect(outcomes.filter((o) => o.status === 'CONFIRMED')).toHaveLength(5);
     expect(outcomes.filter((o) => o.status === 'REJECTED')).toHaveLength(15);
@@ -122,8 +131,13 @@ describe(`order saga (${testStorageKind()}, ${testEventBusKind()})`, () => {
     await finalStatus(orderId, alice);
     const db = t.storage.database('check');
     const chain = [
-      ...(await db.query<{ type: string; correlation_id: string }>(`select type, correlation_id from orders.outbox where aggregate_id = $1 order by position`, [orderId])),
-      ...(await db.query<{ type: string; correlation_id: string }>(`select type, correlation_id from inventory.outbox where aggregate_id = $1 order by position`, [orderId])),
+      ...(await db.query<{ type: string; correlation_id: string }>(`select type, correlation_id from orders.outbox where aggregate_id = $1 order by position`, [
+        orderId,
+      ])),
+      ...(await db.query<{ type: string; correlation_id: string }>(
+        `select type, correlation_id from inventory.outbox where aggregate_id = $1 order by position`,
+        [orderId],
+      )),
     ];
     expect(chain.map((e) => e.type).sort()).toEqual(['OrderConfirmed', 'OrderPlaced', 'StockReserved']);
     expect(new Set(chain.map((e) => e.correlation_id))).toEqual(new Set([requestId]));

@@ -58,11 +58,18 @@ onNats(`scale-out (${testStorageKind()}, nats)`, () => {
     const query = `subscription { orderStatusChanged { orderId status order { lines { product { name } } } } }`;
     const viaA = wsSubscribe(wsClient(a.url, alice), query);
     const viaB = wsSubscribe(wsClient(b.gateway.url, alice), query);
-    await eventually(() => a.stack.gateway.subscriptions.upstreamCount === 1 && b.gateway.subscriptions.upstreamCount === 1, 'one upstream subscription per gateway');
+    await eventually(
+      () => a.stack.gateway.subscriptions.upstreamCount === 1 && b.gateway.subscriptions.upstreamCount === 1,
+      'one upstream subscription per gateway',
+    );
     // The watch in each orders instance starts just after its subscribe arrives.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const product = SEED_PRODUCTS[15]!;
-    const placed = await a.queryOk(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: { lines: [{ productId: product.id, quantity: 1 }] } }, alice);
+    const placed = await a.queryOk(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
+      { input: { lines: [{ productId: product.id, quantity: 1 }] } },
+      alice,
+    );
     const orderId: string = placed.placeOrder.order.id;
     for (const sub of [viaA, viaB]) {
       await sub.waitFor(2);
@@ -76,7 +83,9 @@ onNats(`scale-out (${testStorageKind()}, nats)`, () => {
     }
     // The saga ran once although two instances of each consumer were subscribed.
     const db = a.storage.database('check');
-    const decided = await db.query<{ n: number }>(`select count(*)::int as n from orders.outbox where aggregate_id = $1 and type = 'OrderConfirmed'`, [orderId]);
+    const decided = await db.query<{ n: number }>(`select count(*)::int as n from orders.outbox where aggregate_id = $1 and type = 'OrderConfirmed'`, [
+      orderId,
+    ]);
     expect(decided).toEqual([{ n: 1 }]);
     await Promise.all([viaA.close(), viaB.close()]);
     await eventually(() => a.stack.gateway.subscriptions.upstreamCount === 0 && b.gateway.subscriptions.upstreamCount === 0, 'both gateways released upstream');

@@ -28,7 +28,17 @@ embeddedOnly('the start command', () => {
   });
 
   it('serves the supergraph from dist/ on free ports and stops cleanly on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      ACCOUNTS_PORT: '0',
+      PRODUCTS_PORT: '0',
+      INVENTORY_PORT: '0',
+      ORDERS_PORT: '0',
+      REVIEWS_PORT: '0',
+    };
     delete env.DATABASE_URL;
     delete env.NATS_URL;
     delete env.NODE_OPTIONS;
@@ -47,7 +57,11 @@ embeddedOnly('the start command', () => {
       });
       child!.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
     });
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { totalCount edges { node { name stock rating { count } } } } }' }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 1) { totalCount edges { node { name stock rating { count } } } } }' }),
+    });
     const body = (await response.json()) as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.products.totalCount).toBe(40);

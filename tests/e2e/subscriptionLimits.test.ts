@@ -46,7 +46,9 @@ describe(`subscription limits (${testStorageKind()}, ${testEventBusKind()})`, ()
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { reviewAdded(productId: "${'x'.repeat(70 * 1024)}") { cursor } }` } }));
+    socket.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { reviewAdded(productId: "${'x'.repeat(70 * 1024)}") { cursor } }` } }),
+    );
     expect(await closed).toBe(1009);
   });
 

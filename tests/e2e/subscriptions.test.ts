@@ -86,18 +86,28 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
         [b, 'CONFIRMED'],
       ].sort(),
     );
-    expect(received.findIndex(([id, status]) => id === b && status === 'PENDING')).toBeLessThan(received.findIndex(([id, status]) => id === b && status === 'CONFIRMED'));
+    expect(received.findIndex(([id, status]) => id === b && status === 'PENDING')).toBeLessThan(
+      received.findIndex(([id, status]) => id === b && status === 'CONFIRMED'),
+    );
   });
 
   it('shares one upstream subscription between identical viewer-independent subscriptions, whoever asks', async () => {
     const product = SEED_PRODUCTS[12]!;
     const query = `subscription($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
     // Anonymous, Alice and Bob: nothing in the selection depends on the viewer, so one resolution serves all.
-    const subscribers = [wsSubscribe(wsClient(t.url), query, { p: product.id }), wsSubscribe(wsClient(t.url, alice), query, { p: product.id }), multipartSubscribe(t.url, query, { p: product.id }, bob)];
+    const subscribers = [
+      wsSubscribe(wsClient(t.url), query, { p: product.id }),
+      wsSubscribe(wsClient(t.url, alice), query, { p: product.id }),
+      multipartSubscribe(t.url, query, { p: product.id }, bob),
+    ];
     await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 3 && liveWatchCount() === 1, 'three subscribers on one live watch');
     expect(t.stack.gateway.subscriptions.upstreamCount).toBe(1);
     const carol = await t.queryOk(`mutation { signUp(input: { email: "sub.carol@example.com", name: "Carol", password: "carol-password" }) { token } }`);
-    await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: product.id, rating: 5, body: 'Shared.' } }, carol.signUp.token);
+    await t.queryOk(
+      `mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`,
+      { input: { productId: product.id, rating: 5, body: 'Shared.' } },
+      carol.signUp.token,
+    );
     for (const s of subscribers) {
       const [result] = await s.waitFor(1);
       expect(result.data.reviewAdded.review).toEqual({ rating: 5, body: 'Shared.', author: { name: 'Carol' }, product: { name: product.name } });
@@ -139,7 +149,11 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     const subscribers = [wsSubscribe(wsClient(t.url, alice), query, { p: product.id }), wsSubscribe(wsClient(t.url, bob), query, { p: product.id })];
     await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 2 && liveWatchCount() === 2, 'two subscribers on two live watches');
     expect(t.stack.gateway.subscriptions.upstreamCount).toBe(2);
-    await t.queryOk(`mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`, { input: { productId: product.id, rating: 4, body: 'Mine.' } }, alice);
+    await t.queryOk(
+      `mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`,
+      { input: { productId: product.id, rating: 4, body: 'Mine.' } },
+      alice,
+    );
     const [forAlice] = await subscribers[0]!.waitFor(1);
     const [forBob] = await subscribers[1]!.waitFor(1);
     expect(forAlice.data.reviewAdded.review.author).toEqual({ name: 'Alice Customer', email: 'alice@example.com' });

@@ -39,10 +39,9 @@ describe(`supergraph end to end (${testStorageKind()})`, () => {
 
   it('lets a new user sign up, log in, place an order and read it back', async () => {
     const email = `carol.${Date.now()}@example.com`;
-    const signUp = await t.queryOk(
-      `mutation($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email name role } } }`,
-      { input: { email, name: 'Carol', password: 'carol-password-1' } },
-    );
+    const signUp = await t.queryOk(`mutation($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email name role } } }`, {
+      input: { email, name: 'Carol', password: 'carol-password-1' },
+    });
     expect(signUp.signUp.user).toMatchObject({ email, name: 'Carol', role: 'CUSTOMER' });
     const token = await t.logIn(email, 'carol-password-1');
 
@@ -119,9 +118,21 @@ describe(`supergraph end to end (${testStorageKind()})`, () => {
         { input: { lines: Array.from({ length: 51 }, (_, i) => ({ productId: SEED_PRODUCTS[i % 40]!.id, quantity: 1 })) } },
         'input.lines',
       ],
-      ['mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }', { input: { productId: SEED_PRODUCTS[30]!.id, rating: 6, body: 'x' } }, 'input.rating'],
-      ['mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input: { email: 'not-an-email', name: 'X', password: 'long-enough' } }, 'input.email'],
-      ['mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input: { email: 'short@example.com', name: 'X', password: 'short' } }, 'input.password'],
+      [
+        'mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }',
+        { input: { productId: SEED_PRODUCTS[30]!.id, rating: 6, body: 'x' } },
+        'input.rating',
+      ],
+      [
+        'mutation($input: SignUpInput!) { signUp(input: $input) { token } }',
+        { input: { email: 'not-an-email', name: 'X', password: 'long-enough' } },
+        'input.email',
+      ],
+      [
+        'mutation($input: SignUpInput!) { signUp(input: $input) { token } }',
+        { input: { email: 'short@example.com', name: 'X', password: 'short' } },
+        'input.password',
+      ],
       ['{ products(first: 1000) { totalCount } }', {}, 'first'],
       ['{ products(after: "garbage") { totalCount } }', {}, 'after'],
     ];
@@ -149,10 +160,9 @@ describe(`supergraph end to end (${testStorageKind()})`, () => {
       alice,
     );
     expect(restock.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const anonymous = await t.query(
-      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
-      { input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }] } },
-    );
+    const anonymous = await t.query(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, {
+      input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }] },
+    });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

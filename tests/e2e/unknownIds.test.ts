@@ -79,7 +79,12 @@ describe(`mutations given unknown ids (${testStorageKind()}, ${testEventBusKind(
       mutation: 'placeOrder',
       query: 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }',
       // A known product first: the unknown one on line 1 must still refuse the whole order.
-      input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: newId(), quantity: 1 }] },
+      input: {
+        lines: [
+          { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+          { productId: newId(), quantity: 1 },
+        ],
+      },
       as: () => alice,
       field: 'input.lines.1.productId',
     },
@@ -100,7 +105,11 @@ describe(`mutations given unknown ids (${testStorageKind()}, ${testEventBusKind(
   ];
 
   it('covers every mutation of the supergraph that takes an id', () => {
-    expect(cases().map((c) => c.mutation).sort()).toEqual(mutationsTakingIds());
+    expect(
+      cases()
+        .map((c) => c.mutation)
+        .sort(),
+    ).toEqual(mutationsTakingIds());
   });
 
   it('answers each with NOT_FOUND naming the input field, and writes no row and no event anywhere', async () => {
@@ -108,7 +117,12 @@ describe(`mutations given unknown ids (${testStorageKind()}, ${testEventBusKind(
     const before = await rowCounts();
     for (const { mutation, query, input, as, field } of cases()) {
       const result = await t.query(query, { input }, as());
-      expect({ mutation, status: result.status, data: result.data, errors: result.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field })) }).toEqual({
+      expect({
+        mutation,
+        status: result.status,
+        data: result.data,
+        errors: result.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field })),
+      }).toEqual({
         mutation,
         status: 200,
         data: null,

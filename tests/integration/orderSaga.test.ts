@@ -28,7 +28,11 @@ const clock: Clock = { now: () => NOW };
 const admin: Identity = { userId: SEED_USERS[0]!.id, role: 'ADMIN' };
 const alice: Identity = { userId: SEED_USERS[1]!.id, role: 'CUSTOMER' };
 const bob: Identity = { userId: SEED_USERS[2]!.id, role: 'CUSTOMER' };
-const [aliceConfirmed, aliceCancelled, bobConfirmed] = SEED_ORDERS as [(typeof SEED_ORDERS)[number], (typeof SEED_ORDERS)[number], (typeof SEED_ORDERS)[number]];
+const [aliceConfirmed, aliceCancelled, bobConfirmed] = SEED_ORDERS as [
+  (typeof SEED_ORDERS)[number],
+  (typeof SEED_ORDERS)[number],
+  (typeof SEED_ORDERS)[number],
+];
 
 const ORDER = `query($id: ID!) { order(id: $id) { id status placedAt customer { id } total { amount currency }
   lines { product { id } quantity unitPrice { amount currency } lineTotal { amount currency } } } }`;
@@ -79,7 +83,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     });
     if (stock > 0) {
       // Inventory knows the product only once its own consumer (inventory.catalog) has handled the ProductCreated.
-      await eventually(async () => (await count(`select count(*) as n from inventory.known_products where product_id = '${id}'`)) === 1, 'inventory to know the new product');
+      await eventually(
+        async () => (await count(`select count(*) as n from inventory.known_products where product_id = '${id}'`)) === 1,
+        'inventory to know the new product',
+      );
       expect((await inventory.run(RESTOCK, { input: { productId: id, quantity: stock } }, admin)).errors).toBeUndefined();
     }
     return id;
@@ -107,11 +114,21 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
 
   beforeAll(async () => {
     inventory = await startSubgraphUnderTest('inventory', (db, outbox, bus) => inventorySubgraph({ db, outbox, bus, clock }), { clock });
-    orders = await startSubgraphUnderTest('orders', (db, outbox, bus) => (definition = ordersSubgraph({ db, outbox, bus, clock })), { beside: inventory, clock });
+    orders = await startSubgraphUnderTest('orders', (db, outbox, bus) => (definition = ordersSubgraph({ db, outbox, bus, clock })), {
+      beside: inventory,
+      clock,
+    });
     for (const p of SEED_PRODUCTS) {
       await publishProductEvent(p.id, 1, {
         type: 'ProductCreated',
-        data: { sku: p.sku, name: p.name, description: p.description, price: { amount: p.priceAmount, currency: p.currency }, weightGrams: p.weightGrams, category: p.category },
+        data: {
+          sku: p.sku,
+          name: p.name,
+          description: p.description,
+          price: { amount: p.priceAmount, currency: p.currency },
+          weightGrams: p.weightGrams,
+          category: p.category,
+        },
       });
     }
     // The seeded orders go through the saga like any other.
@@ -245,7 +262,18 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
   describe('placeOrder', () => {
     it('given a customer, then the order is PENDING, priced from the catalog, and stored whole', async () => {
       const [p, q] = [SEED_PRODUCTS[6]!, SEED_PRODUCTS[11]!];
-      const result = await ask(PLACE, { input: { lines: [{ productId: p.id, quantity: 2 }, { productId: q.id.toUpperCase(), quantity: 1 }] } }, bob);
+      const result = await ask(
+        PLACE,
+        {
+          input: {
+            lines: [
+              { productId: p.id, quantity: 2 },
+              { productId: q.id.toUpperCase(), quantity: 1 },
+            ],
+          },
+        },
+        bob,
+      );
       expect(result.errors).toBeUndefined();
       const order = result.data.placeOrder.order;
       expect(order).toMatchObject({
@@ -254,7 +282,12 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
         customer: { id: bob.userId },
         total: { amount: p.priceAmount * 2 + q.priceAmount, currency: 'USD' },
         lines: [
-          { product: { id: p.id }, quantity: 2, unitPrice: { amount: p.priceAmount, currency: 'USD' }, lineTotal: { amount: p.priceAmount * 2, currency: 'USD' } },
+          {
+            product: { id: p.id },
+            quantity: 2,
+            unitPrice: { amount: p.priceAmount, currency: 'USD' },
+            lineTotal: { amount: p.priceAmount * 2, currency: 'USD' },
+          },
           { product: { id: q.id }, quantity: 1, unitPrice: { amount: q.priceAmount, currency: 'USD' }, lineTotal: { amount: q.priceAmount, currency: 'USD' } },
         ],
       });
@@ -281,7 +314,18 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       await settle();
       const count = async () => Number((await orders.db.query<{ n: string }>('select count(*) as n from orders.orders'))[0]!.n);
       const before = await count();
-      const result = await ask(PLACE, { input: { lines: [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: euroId, quantity: 1 }] } }, alice);
+      const result = await ask(
+        PLACE,
+        {
+          input: {
+            lines: [
+              { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+              { productId: euroId, quantity: 1 },
+            ],
+          },
+        },
+        alice,
+      );
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines' });
       expect(await count()).toBe(before);
       // On its own the euro product is fine.
@@ -294,8 +338,22 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it.each([
       ['no lines', [], 'input.lines'],
       ['a quantity of 0', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 0 }], 'input.lines.0.quantity'],
-      ['a malformed id', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: 'nope', quantity: 1 }], 'input.lines.1.productId'],
-      ['a repeated product', [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: SEED_PRODUCTS[0]!.id, quantity: 1 }], 'input.lines.1.productId'],
+      [
+        'a malformed id',
+        [
+          { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+          { productId: 'nope', quantity: 1 },
+        ],
+        'input.lines.1.productId',
+      ],
+      [
+        'a repeated product',
+        [
+          { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+          { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+        ],
+        'input.lines.1.productId',
+      ],
     ])('given %s, then it is BAD_USER_INPUT naming %s', async (_, lines, field) => {
       const result = await ask(PLACE, { input: { lines } }, alice);
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
@@ -305,7 +363,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it('given a product its price read model does not know, then it is NOT_FOUND naming that line and records nothing', async () => {
       const ordersBefore = await count('select count(*) as n from orders.orders');
       const eventsBefore = await count('select count(*) as n from orders.outbox');
-      const lines = [{ productId: SEED_PRODUCTS[0]!.id, quantity: 1 }, { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }];
+      const lines = [
+        { productId: SEED_PRODUCTS[0]!.id, quantity: 1 },
+        { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
+      ];
       const result = await ask(PLACE, { input: { lines } }, alice);
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.lines.1.productId' });
       expect(result.data).toBeNull();
@@ -369,7 +430,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it('given stock for every line, then the order is CONFIRMED through StockReserved, all in one chain of cause', async () => {
       const [a, b] = [await newProduct({ amount: 500, currency: 'USD' }, 5), await newProduct({ amount: 700, currency: 'USD' }, 2)];
       await settle();
-      const order = await place([[a, 3], [b, 2]]);
+      const order = await place([
+        [a, 3],
+        [b, 2],
+      ]);
       expect(order.status).toBe('PENDING');
       await settle();
       expect(await statusOf(order.id)).toEqual({ id: order.id, status: 'CONFIRMED', rejectionReason: null });
@@ -384,7 +448,13 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
         aggregateVersion: 2,
         causationId: reserved!.eventId,
         correlationId: placed!.correlationId,
-        data: { customerId: carol.userId, lines: [{ productId: a, quantity: 3 }, { productId: b, quantity: 2 }] },
+        data: {
+          customerId: carol.userId,
+          lines: [
+            { productId: a, quantity: 3 },
+            { productId: b, quantity: 2 },
+          ],
+        },
       });
       expect([await unitsSoldOf(a), await unitsSoldOf(b)]).toEqual([3, 2]);
     });
@@ -392,7 +462,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
     it('given a line short of stock, then the order is REJECTED with a reason naming the product, and no stock moves', async () => {
       const [a, b] = [await newProduct({ amount: 500, currency: 'USD' }, 4), await newProduct({ amount: 700, currency: 'USD' }, 1)];
       await settle();
-      const order = await place([[a, 2], [b, 3]]);
+      const order = await place([
+        [a, 2],
+        [b, 3],
+      ]);
       await settle();
       expect(await statusOf(order.id)).toEqual({
         id: order.id,
@@ -400,7 +473,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
         rejectionReason: `Not enough stock for 1 product: ${b} (requested 3, available 1).`,
       });
       expect([await stockOf(a), await stockOf(b)]).toEqual([4, 1]);
-      expect((await orderEvents(order.id)).map((e) => [e.type, e.aggregateVersion])).toEqual([['OrderPlaced', 1], ['OrderRejected', 2]]);
+      expect((await orderEvents(order.id)).map((e) => [e.type, e.aggregateVersion])).toEqual([
+        ['OrderPlaced', 1],
+        ['OrderRejected', 2],
+      ]);
       expect(await unitsSoldOf(a)).toBe(0);
     });
 
@@ -416,7 +492,11 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       await eventually(async () => (await stockOf(a)) === 6, 'the stock is released');
       expect(await unitsSoldOf(a)).toBe(0);
       const events = await orderEvents(order.id);
-      expect(events.at(-1)).toMatchObject({ type: 'OrderCancelled', aggregateVersion: 3, data: { previousStatus: 'CONFIRMED', lines: [{ productId: a, quantity: 4 }] } });
+      expect(events.at(-1)).toMatchObject({
+        type: 'OrderCancelled',
+        aggregateVersion: 3,
+        data: { previousStatus: 'CONFIRMED', lines: [{ productId: a, quantity: 4 }] },
+      });
     });
 
     it('given an order cancelled right after it is placed, then whichever way the race goes, no unit stays reserved', async () => {
@@ -470,7 +550,7 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
   });
 
   describe('read models', () => {
-    it('User.orders reads the order history: a new order shows once the projection has it, with the saga\'s outcome', async () => {
+    it("User.orders reads the order history: a new order shows once the projection has it, with the saga's outcome", async () => {
       const dave: Identity = { userId: newId(), role: 'CUSTOMER' };
       const a = await newProduct({ amount: 250, currency: 'USD' }, 1);
       await settle();
@@ -494,7 +574,14 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
       expect(full.errors).toBeUndefined();
       expect(full.data._entities[0].orders.edges.map((e: { node: unknown }) => e.node)).toEqual(
         expect.arrayContaining([
-          { id: first.id, status: 'CONFIRMED', total: { amount: 250 }, lines: [{ quantity: 1, product: { id: a } }], rejectionReason: null, placedAt: NOW.toISOString() },
+          {
+            id: first.id,
+            status: 'CONFIRMED',
+            total: { amount: 250 },
+            lines: [{ quantity: 1, product: { id: a } }],
+            rejectionReason: null,
+            placedAt: NOW.toISOString(),
+          },
           {
             id: second.id,
             status: 'REJECTED',
@@ -519,8 +606,14 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
 
     it('given an older price delivered after a newer one, then the newer price stays', async () => {
       const a = await newProduct({ amount: 1000, currency: 'USD' });
-      await publishProductEvent(a, 3, { type: 'ProductPriceChanged', data: { price: { amount: 1300, currency: 'USD' }, previousPrice: { amount: 1200, currency: 'USD' } } });
-      await publishProductEvent(a, 2, { type: 'ProductPriceChanged', data: { price: { amount: 1200, currency: 'USD' }, previousPrice: { amount: 1000, currency: 'USD' } } });
+      await publishProductEvent(a, 3, {
+        type: 'ProductPriceChanged',
+        data: { price: { amount: 1300, currency: 'USD' }, previousPrice: { amount: 1200, currency: 'USD' } },
+      });
+      await publishProductEvent(a, 2, {
+        type: 'ProductPriceChanged',
+        data: { price: { amount: 1200, currency: 'USD' }, previousPrice: { amount: 1000, currency: 'USD' } },
+      });
       await settle();
       const order = await ask(PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, alice);
       expect(order.data.placeOrder.order.total).toEqual({ amount: 1300, currency: 'USD' });
@@ -535,7 +628,10 @@ describe(`orders subgraph (${testStorageKind()})`, () => {
         data: { sku: 'LATE-1', name: 'Late', description: 'Arrives late.', price: { amount: 42, currency: 'USD' }, weightGrams: 1, category: 'test' },
       });
       await settle();
-      expect((await ask(PLACE, { input: { lines: [{ productId: id, quantity: 1 }] } }, alice)).data.placeOrder.order.total).toEqual({ amount: 42, currency: 'USD' });
+      expect((await ask(PLACE, { input: { lines: [{ productId: id, quantity: 1 }] } }, alice)).data.placeOrder.order.total).toEqual({
+        amount: 42,
+        currency: 'USD',
+      });
     });
 
     it('seeds through the outbox: each seeded order has its OrderPlaced at its seeded time, and the cancelled one its OrderCancelled', async () => {

@@ -53,8 +53,8 @@ export function spawnProduct(script: string, env: NodeJS.ProcessEnv, args: strin
       for (const listener of listeners) listener();
     });
   };
-  onData(child.stdout!);
-  onData(child.stderr!);
+  onData(child.stdout);
+  onData(child.stderr);
   return {
     child,
     lines,

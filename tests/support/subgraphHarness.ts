@@ -143,7 +143,12 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
       const headers: Record<string, string> = viewer ? { [IDENTITY_HEADER]: await signGatewayIdentity(viewer, identitySecret) } : {};
       return graphql(server.url, query, variables, { headers });
     },
-    subscribe: async <T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = null, options: SubscribeOptions = {}): Promise<SubscriptionUnderTest<T>> => {
+    subscribe: async <T = any>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      viewer: Viewer = null,
+      options: SubscribeOptions = {},
+    ): Promise<SubscriptionUnderTest<T>> => {
       const identity = options.identity ?? (viewer ? await signGatewayIdentity(viewer, identitySecret) : undefined);
       const client = createClient({
         url: server.url.replace(/^http/, 'ws'),
@@ -168,7 +173,13 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
         {
           next: (result) => void results.push(result as FormattedExecutionResult<T>),
           error: (error) => {
-            errors = Array.isArray(error) ? error : [{ message: `The connection failed: ${String((error as { reason?: unknown; message?: unknown }).reason ?? (error as { message?: unknown }).message ?? error)}` }];
+            errors = Array.isArray(error)
+              ? error
+              : [
+                  {
+                    message: `The connection failed: ${String((error as { reason?: unknown; message?: unknown }).reason ?? (error as { message?: unknown }).message ?? error)}`,
+                  },
+                ];
             ended = true;
           },
           complete: () => {
@@ -228,7 +239,7 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
       }
     },
     stop: async () => {
-      await Promise.all([...clients].map((client) => client.dispose()));
+      await Promise.all([...clients].map(async (client) => client.dispose()));
       await server.close();
       if (!options.beside) await bus.close();
       await owned?.dispose();

@@ -71,7 +71,12 @@ export function wsSubscribe(client: Client, query: string, variables?: Record<st
  * `{"payload": …}` results are collected (heartbeats `{}` skipped), a part
  * with top-level `errors` ends the subscription with them.
  */
-export function multipartSubscribe(httpUrl: string, query: string, variables?: Record<string, unknown>, token?: string): TestSubscription & { heartbeats: () => number; status: Promise<number> } {
+export function multipartSubscribe(
+  httpUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): TestSubscription & { heartbeats: () => number; status: Promise<number> } {
   const c = resultCollector();
   const abort = new AbortController();
   let heartbeats = 0;

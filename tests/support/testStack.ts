@@ -66,11 +66,9 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     query: (query, variables, token) => graphql(url, query, variables, { token }),
     queryOk: (query, variables, token) => graphqlOk(url, query, variables, token),
     logIn: async (email, password) => {
-      const data = await graphqlOk<{ logIn: { token: string } }>(
-        url,
-        'mutation($input: LogInInput!) { logIn(input: $input) { token } }',
-        { input: { email, password } },
-      );
+      const data = await graphqlOk<{ logIn: { token: string } }>(url, 'mutation($input: LogInInput!) { logIn(input: $input) { token } }', {
+        input: { email, password },
+      });
       return data.logIn.token;
     },
     close: async () => {

@@ -33,9 +33,7 @@ export async function openTestStorage(): Promise<TestStorage> {
     };
   }
   const templateFile = process.env.PGLITE_TEMPLATE;
-  const storage = await openStorage(
-    templateFile && fs.existsSync(templateFile) ? { pgliteTemplate: new Blob([fs.readFileSync(templateFile)]) } : {},
-  );
+  const storage = await openStorage(templateFile && fs.existsSync(templateFile) ? { pgliteTemplate: new Blob([fs.readFileSync(templateFile)]) } : {});
   return { storage, dispose: () => storage.close() };
 }
 
@@ -47,7 +45,10 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   await withAdmin(serverUrl, (admin) => admin.query(`create database ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () => withAdmin(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
 }
 
 async function withAdmin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

@@ -50,10 +50,7 @@ export function validateSignUp(input: SignUp): SignUp {
     throw badInput('input.name', `Name must be 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${name.length}.`);
   }
   if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
-    throw badInput(
-      'input.password',
-      `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, got ${input.password.length}.`,
-    );
+    throw badInput('input.password', `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, got ${input.password.length}.`);
   }
   return { email, name, password: input.password };
 }

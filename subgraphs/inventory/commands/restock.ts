@@ -18,10 +18,7 @@ import { knownProducts } from '../queries/knownProducts/knownProducts';
  * the other; the new stock and `StockRestocked` commit together. Returns the
  * stock written.
  */
-export async function restock(
-  deps: { db: Database; outbox: Outbox; clock: Clock },
-  { viewer, input, cause }: CommandRequest<Restock>,
-): Promise<Stock> {
+export async function restock(deps: { db: Database; outbox: Outbox; clock: Clock }, { viewer, input, cause }: CommandRequest<Restock>): Promise<Stock> {
   requireAdmin(viewer, 'restock products');
   const restock = validateRestock(input);
   const row = await deps.db.transaction(async (tx) => {

@@ -62,7 +62,13 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
       return subgraph;
     });
     const hand = handingBus();
-    await startConsumer({ bus: hand.bus, db: inventory.storage.database('inventory:events'), schema: 'inventory', definition, logger: createLogger('test', 'silent') });
+    await startConsumer({
+      bus: hand.bus,
+      db: inventory.storage.database('inventory:events'),
+      schema: 'inventory',
+      definition,
+      logger: createLogger('test', 'silent'),
+    });
     deliver = hand.deliver;
   });
   afterAll(() => inventory?.stop());
@@ -88,7 +94,10 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
   it('given enough of every product, when an order is placed, then every line is reserved in one StockReserved caused by it', async () => {
     const [a, b] = [await stocked(5), await stocked(1)];
     const orderId = newId();
-    const placed = orderPlaced(orderId, [[a, 2], [b, 1]]);
+    const placed = orderPlaced(orderId, [
+      [a, 2],
+      [b, 1],
+    ]);
     await deliver(placed);
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 0]);
     expect(await reservationsOf(orderId)).toEqual(
@@ -104,14 +113,25 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
       aggregateVersion: 1,
       correlationId: placed.correlationId,
       causationId: placed.eventId,
-      data: { orderId, lines: [{ productId: a, quantity: 2, stock: 3 }, { productId: b, quantity: 1, stock: 0 }] },
+      data: {
+        orderId,
+        lines: [
+          { productId: a, quantity: 2, stock: 3 },
+          { productId: b, quantity: 1, stock: 0 },
+        ],
+      },
     });
   });
 
   it('given one line short, then NOTHING is reserved and the rejection lists only that line', async () => {
     const [a, b] = [await stocked(5), await stocked(1)];
     const orderId = newId();
-    await deliver(orderPlaced(orderId, [[a, 2], [b, 3]]));
+    await deliver(
+      orderPlaced(orderId, [
+        [a, 2],
+        [b, 3],
+      ]),
+    );
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
     expect(await reservationsOf(orderId)).toEqual([]);
     expect((await eventsOf(orderId)).map((e) => [e.type, e.aggregateVersion, e.data])).toEqual([
@@ -122,7 +142,12 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
   it('given a product with no stock row, then it counts as 0 available', async () => {
     const [a, unknown] = [await stocked(5), await stocked(null)];
     const orderId = newId();
-    await deliver(orderPlaced(orderId, [[a, 1], [unknown, 2]]));
+    await deliver(
+      orderPlaced(orderId, [
+        [a, 1],
+        [unknown, 2],
+      ]),
+    );
     expect((await eventsOf(orderId))[0]?.data).toEqual({ orderId, shortfalls: [{ productId: unknown, requested: 2, available: 0 }] });
     expect(await stockOf(a)).toBe(5);
   });
@@ -130,9 +155,17 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
   it('given a CONFIRMED order is cancelled, then its units go back, the reservation is RELEASED and StockReleased has version 2', async () => {
     const [a, b] = [await stocked(5), await stocked(3)];
     const orderId = newId();
-    await deliver(orderPlaced(orderId, [[a, 2], [b, 3]]));
+    await deliver(
+      orderPlaced(orderId, [
+        [a, 2],
+        [b, 3],
+      ]),
+    );
     await inventory.db.query('update inventory.stock set quantity = 1 where product_id = $1', [a]); // others bought some meanwhile
-    const cancelled = orderCancelled(orderId, 'CONFIRMED', [[a, 2], [b, 3]]);
+    const cancelled = orderCancelled(orderId, 'CONFIRMED', [
+      [a, 2],
+      [b, 3],
+    ]);
     await deliver(cancelled);
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 3]);
     expect((await reservationsOf(orderId)).map((r) => r.status)).toEqual(['RELEASED', 'RELEASED']);
@@ -141,7 +174,13 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
     expect(released[0]).toMatchObject({
       aggregateVersion: 2,
       causationId: cancelled.eventId,
-      data: { orderId, lines: expect.arrayContaining([{ productId: a, quantity: 2, stock: 3 }, { productId: b, quantity: 3, stock: 3 }]) },
+      data: {
+        orderId,
+        lines: expect.arrayContaining([
+          { productId: a, quantity: 2, stock: 3 },
+          { productId: b, quantity: 3, stock: 3 },
+        ]),
+      },
     });
   });
 
@@ -199,7 +238,9 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
     // One at a time under the row lock: each reservation saw the stock the previous one left.
     expect(reserved.map((e) => (e.type === 'StockReserved' ? e.data.lines[0]!.stock : -1)).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(rejected.every((e) => e.type === 'StockReservationRejected' && e.data.shortfalls[0]!.available === 0)).toBe(true);
-    const held = await inventory.db.query<{ n: string }>("select count(*) as n from inventory.reservations where product_id = $1 and status = 'RESERVED'", [product]);
+    const held = await inventory.db.query<{ n: string }>("select count(*) as n from inventory.reservations where product_id = $1 and status = 'RESERVED'", [
+      product,
+    ]);
     expect(Number(held[0]!.n)).toBe(5);
   });
 
@@ -207,7 +248,18 @@ describe(`inventory.reservations consumer (${testStorageKind()})`, () => {
     const [scarce, plenty] = [await stocked(4), await stocked(100)];
     const orders = Array.from({ length: 20 }, (_, i) => {
       const orderId = newId();
-      return orderPlaced(orderId, i % 2 ? [[scarce, 1], [plenty, 1]] : [[plenty, 1], [scarce, 1]]);
+      return orderPlaced(
+        orderId,
+        i % 2
+          ? [
+              [scarce, 1],
+              [plenty, 1],
+            ]
+          : [
+              [plenty, 1],
+              [scarce, 1],
+            ],
+      );
     });
     await Promise.all(orders.map((event) => deliver(event)));
     expect([await stockOf(scarce), await stockOf(plenty)]).toEqual([0, 96]);

@@ -47,13 +47,23 @@ export function reservationsConsumer(deps: { outbox: Outbox; clock: Clock }): Co
       const command = commandFor(delivered as DeliveredEvent<ReservationTrigger>);
       let state: ReservationState;
       if (command.type === 'ReserveStock') {
-        const onHand = await lockStock(tx, command.lines.map((line) => line.productId));
+        const onHand = await lockStock(
+          tx,
+          command.lines.map((line) => line.productId),
+        );
         state = { orderId: command.orderId, onHand, reservation: await lockReservation(tx, command.orderId) };
       } else {
         const reservation = await lockReservation(tx, command.orderId);
         // Nothing held: nothing to lock or release.
         if (reservation?.status !== 'RESERVED') return;
-        state = { orderId: command.orderId, onHand: await lockStock(tx, reservation.lines.map((line) => line.productId)), reservation };
+        state = {
+          orderId: command.orderId,
+          onHand: await lockStock(
+            tx,
+            reservation.lines.map((line) => line.productId),
+          ),
+          reservation,
+        };
       }
       const events = decide(command, state);
       if (!events.length) return;
@@ -62,7 +72,11 @@ export function reservationsConsumer(deps: { outbox: Outbox; clock: Clock }): Co
       const held = next.reservation;
       if (held) {
         // Stock of every reserved or released product, in one statement each.
-        await writeUnitsOnHand(tx, held.lines.map((line) => ({ productId: line.productId, quantity: next.onHand.get(line.productId)! })), now);
+        await writeUnitsOnHand(
+          tx,
+          held.lines.map((line) => ({ productId: line.productId, quantity: next.onHand.get(line.productId)! })),
+          now,
+        );
         await writeReservation(tx, next.orderId, held);
       }
       await deps.outbox.append(tx, causedBy(delivered), events);

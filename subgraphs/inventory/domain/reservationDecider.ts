@@ -39,7 +39,11 @@ export function decide(command: ReservationCommand, state: ReservationState): Ne
           aggregateVersion: 1,
           data: {
             orderId: command.orderId,
-            lines: command.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, stock: available(state, line.productId) - line.quantity })),
+            lines: command.lines.map((line) => ({
+              productId: line.productId,
+              quantity: line.quantity,
+              stock: available(state, line.productId) - line.quantity,
+            })),
           },
         },
       ];
@@ -56,7 +60,11 @@ export function decide(command: ReservationCommand, state: ReservationState): Ne
               aggregateVersion: 2,
               data: {
                 orderId: command.orderId,
-                lines: reservation.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, stock: available(state, line.productId) + line.quantity })),
+                lines: reservation.lines.map((line) => ({
+                  productId: line.productId,
+                  quantity: line.quantity,
+                  stock: available(state, line.productId) + line.quantity,
+                })),
               },
             },
           ];
@@ -70,4 +78,3 @@ export function decide(command: ReservationCommand, state: ReservationState): Ne
       throw new UnreachableCaseError(command, 'reservation command');
   }
 }
-

@@ -23,9 +23,17 @@ describe('stock decide', () => {
   });
 
   it('given stock at the ceiling less one, when 1 arrives it fits, when 2 arrive it is a CONFLICT', () => {
-    expect(stocked(MAX_STOCK - 1, 4).given().when(restock(1)).events()[0]!.data.stock).toBe(MAX_STOCK);
-    expect(stocked(MAX_STOCK - 1, 4).given().when(restock(2)).then(ErrorCode.CONFLICT).message).toBe(
-      `Stock of product "${productId}" may not exceed ${MAX_STOCK} units; adding 2 would pass it.`,
-    );
+    expect(
+      stocked(MAX_STOCK - 1, 4)
+        .given()
+        .when(restock(1))
+        .events()[0]!.data.stock,
+    ).toBe(MAX_STOCK);
+    expect(
+      stocked(MAX_STOCK - 1, 4)
+        .given()
+        .when(restock(2))
+        .then(ErrorCode.CONFLICT).message,
+    ).toBe(`Stock of product "${productId}" may not exceed ${MAX_STOCK} units; adding 2 would pass it.`);
   });
 });

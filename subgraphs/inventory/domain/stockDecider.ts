@@ -22,4 +22,3 @@ export function decide(command: StockCommand, state: StockState): NewStockEvent[
     },
   ];
 }
-

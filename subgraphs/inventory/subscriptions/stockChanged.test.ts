@@ -29,7 +29,16 @@ describe('stockChanged mapping', () => {
   });
 
   it('maps the product’s line of a reservation to RESERVED, taking its units', () => {
-    const event = delivered({ type: 'StockReserved', data: { orderId: ORDER, lines: [{ productId: OTHER, quantity: 1, stock: 0 }, { productId: PRODUCT, quantity: 3, stock: 7 }] } });
+    const event = delivered({
+      type: 'StockReserved',
+      data: {
+        orderId: ORDER,
+        lines: [
+          { productId: OTHER, quantity: 1, stock: 0 },
+          { productId: PRODUCT, quantity: 3, stock: 7 },
+        ],
+      },
+    });
     expect(stockChangeOf(event, PRODUCT)).toMatchObject({ stock: 7, change: -3, reason: 'RESERVED' });
   });
 
@@ -40,11 +49,22 @@ describe('stockChanged mapping', () => {
 
   it('given an event that does not touch the product, then there is no change', () => {
     expect(stockChangeOf(delivered({ type: 'StockRestocked', data: { productId: OTHER, quantity: 5, stock: 5 } }), PRODUCT)).toBeNull();
-    expect(stockChangeOf(delivered({ type: 'StockReserved', data: { orderId: ORDER, lines: [{ productId: OTHER, quantity: 1, stock: 0 }] } }), PRODUCT)).toBeNull();
+    expect(
+      stockChangeOf(delivered({ type: 'StockReserved', data: { orderId: ORDER, lines: [{ productId: OTHER, quantity: 1, stock: 0 }] } }), PRODUCT),
+    ).toBeNull();
   });
 
   it('given several lines of the product in one event, then they make one change, so one event stays one cursor', () => {
-    const event = delivered({ type: 'StockReserved', data: { orderId: ORDER, lines: [{ productId: PRODUCT, quantity: 2, stock: 8 }, { productId: PRODUCT.toUpperCase(), quantity: 3, stock: 5 }] } });
+    const event = delivered({
+      type: 'StockReserved',
+      data: {
+        orderId: ORDER,
+        lines: [
+          { productId: PRODUCT, quantity: 2, stock: 8 },
+          { productId: PRODUCT.toUpperCase(), quantity: 3, stock: 5 },
+        ],
+      },
+    });
     expect(stockChangeOf(event, PRODUCT)).toMatchObject({ stock: 5, change: -5, reason: 'RESERVED' });
   });
 });

@@ -73,8 +73,11 @@ export interface StockChangedArgs {
  * `productId` or `after` is BAD_USER_INPUT before anything is watched.
  */
 export async function subscribeToStockChanges(ctx: InventoryContext, args: StockChangedArgs): Promise<AsyncIterableIterator<StockChange>> {
-  if (!isUuid(args.productId)) throw badInput('productId', `Expected \`productId\` to be a product id (a UUID), got ${JSON.stringify(String(args.productId).slice(0, 60))}.`);
+  if (!isUuid(args.productId))
+    throw badInput('productId', `Expected \`productId\` to be a product id (a UUID), got ${JSON.stringify(String(args.productId).slice(0, 60))}.`);
   const after = args.after === undefined || args.after === null ? undefined : decodeEventCursor(args.after, DOMAIN, 'after');
   const productId = args.productId.toLowerCase();
-  return watchEvents(ctx.bus, { domain: DOMAIN, types: STOCK_CHANGING_EVENT_TYPES, after }, (event) => stockChangeOf(event as DeliveredEvent<StockChangingEvent>, productId));
+  return watchEvents(ctx.bus, { domain: DOMAIN, types: STOCK_CHANGING_EVENT_TYPES, after }, (event) =>
+    stockChangeOf(event as DeliveredEvent<StockChangingEvent>, productId),
+  );
 }

@@ -13,16 +13,32 @@ describe('order decider', () => {
     type: 'PlaceOrder' as const,
     orderId: ORDER,
     customerId: CUSTOMER,
-    lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }],
-    prices: new Map([[A, usd(1000)], [B, usd(250)]]),
+    lines: [
+      { productId: A, quantity: 2 },
+      { productId: B, quantity: 1 },
+    ],
+    prices: new Map([
+      [A, usd(1000)],
+      [B, usd(250)],
+    ]),
   };
   const placed: NewOrderEvent = {
     type: 'OrderPlaced',
     aggregateId: ORDER,
     aggregateVersion: 1,
-    data: { customerId: CUSTOMER, lines: [{ productId: A, quantity: 2, unitPrice: usd(1000) }, { productId: B, quantity: 1, unitPrice: usd(250) }], total: usd(2250) },
+    data: {
+      customerId: CUSTOMER,
+      lines: [
+        { productId: A, quantity: 2, unitPrice: usd(1000) },
+        { productId: B, quantity: 1, unitPrice: usd(250) },
+      ],
+      total: usd(2250),
+    },
   };
-  const lines = [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }];
+  const lines = [
+    { productId: A, quantity: 2 },
+    { productId: B, quantity: 1 },
+  ];
   const confirmed: NewOrderEvent = { type: 'OrderConfirmed', aggregateId: ORDER, aggregateVersion: 2, data: { customerId: CUSTOMER, lines } };
   const shortfalls = [{ productId: B, requested: 1, available: 0 }];
   const rejected: NewOrderEvent = {
@@ -46,7 +62,9 @@ describe('order decider', () => {
   });
 
   it('given no order, when a line has no price, then it is NOT_FOUND naming that line and nothing is decided', () => {
-    const failure = given().when({ ...placeOrder, prices: new Map([[A, usd(1000)]]) }).then(ErrorCode.NOT_FOUND);
+    const failure = given()
+      .when({ ...placeOrder, prices: new Map([[A, usd(1000)]]) })
+      .then(ErrorCode.NOT_FOUND);
     expect(failure.field).toBe('input.lines.1.productId');
   });
 
@@ -67,8 +85,12 @@ describe('order decider', () => {
     ['REJECTED', [placed, rejected]],
     ['CANCELLED', [placed, cancelled('PENDING', 2)]],
   ])('given a %s order, when inventory answers late or again, then nothing happens', (_, history) => {
-    given(...history).when({ type: 'ConfirmOrder' }).then([]);
-    given(...history).when({ type: 'RejectOrder', shortfalls }).then([]);
+    given(...history)
+      .when({ type: 'ConfirmOrder' })
+      .then([]);
+    given(...history)
+      .when({ type: 'RejectOrder', shortfalls })
+      .then([]);
   });
 
   it('given no order at all, when inventory answers, then nothing happens', () => {
@@ -77,20 +99,26 @@ describe('order decider', () => {
   });
 
   it('given a PENDING order, when it is cancelled, then OrderCancelled says it was PENDING and lists its lines', () => {
-    given(placed).when({ type: 'CancelOrder' }).then([cancelled('PENDING', 2)]);
+    given(placed)
+      .when({ type: 'CancelOrder' })
+      .then([cancelled('PENDING', 2)]);
   });
 
   it('given a CONFIRMED order, when it is cancelled, then OrderCancelled says it was CONFIRMED, at version 3', () => {
-    given(placed, confirmed).when({ type: 'CancelOrder' }).then([cancelled('CONFIRMED', 3)]);
+    given(placed, confirmed)
+      .when({ type: 'CancelOrder' })
+      .then([cancelled('CONFIRMED', 3)]);
   });
 
   it.each([
     ['REJECTED', [placed, rejected]],
     ['CANCELLED', [placed, confirmed, cancelled('CONFIRMED', 3)]],
   ])('given a %s order, when it is cancelled, then it is a CONFLICT', (status, history) => {
-    expect(given(...history).when({ type: 'CancelOrder' }).then(ErrorCode.CONFLICT).message).toBe(
-      `Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`,
-    );
+    expect(
+      given(...history)
+        .when({ type: 'CancelOrder' })
+        .then(ErrorCode.CONFLICT).message,
+    ).toBe(`Only a PENDING or CONFIRMED order can be cancelled; this order is ${status}.`);
   });
 
   it('evolves an order through its events: status, version and rejection reason', () => {
@@ -105,7 +133,11 @@ describe('order decider', () => {
       rejectionReason: null,
     });
     expect(evolve(pending, confirmed)).toMatchObject({ status: 'CONFIRMED', version: 2 });
-    expect(evolve(pending, rejected)).toMatchObject({ status: 'REJECTED', version: 2, rejectionReason: rejected.type === 'OrderRejected' && rejected.data.reason });
+    expect(evolve(pending, rejected)).toMatchObject({
+      status: 'REJECTED',
+      version: 2,
+      rejectionReason: rejected.type === 'OrderRejected' && rejected.data.reason,
+    });
     expect(evolve(evolve(pending, confirmed), cancelled('CONFIRMED', 3))).toMatchObject({ status: 'CANCELLED', version: 3 });
   });
 

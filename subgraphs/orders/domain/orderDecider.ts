@@ -101,4 +101,3 @@ function awaitsInventory(state: OrderState): boolean {
       throw new UnreachableCaseError(state.status, 'order status');
   }
 }
-

@@ -41,10 +41,7 @@ export function validateOrderLines(lines: readonly OrderLineRequest[]): OrderLin
     const productId = line.productId.toLowerCase();
     const earlier = lineOfProduct.get(productId);
     if (earlier !== undefined) {
-      throw badInput(
-        `input.lines.${i}.productId`,
-        `Each product may appear on one line only; product "${line.productId}" is already on line ${earlier}.`,
-      );
+      throw badInput(`input.lines.${i}.productId`, `Each product may appear on one line only; product "${line.productId}" is already on line ${earlier}.`);
     }
     lineOfProduct.set(productId, i);
     return { productId, quantity: line.quantity };

@@ -13,7 +13,11 @@ const admin: Identity = { userId: '00000000-0000-4000-8000-00000000ad00', role: 
 
 const lines = [{ productId: '00000000-0000-4000-8000-00000000f001', quantity: 2 }];
 const dataOf: Record<OrderEvent['type'], (customerId: string) => unknown> = {
-  OrderPlaced: (customerId) => ({ customerId, lines: lines.map((l) => ({ ...l, unitPrice: { amount: 100, currency: 'USD' } })), total: { amount: 200, currency: 'USD' } }),
+  OrderPlaced: (customerId) => ({
+    customerId,
+    lines: lines.map((l) => ({ ...l, unitPrice: { amount: 100, currency: 'USD' } })),
+    total: { amount: 200, currency: 'USD' },
+  }),
   OrderConfirmed: (customerId) => ({ customerId, lines }),
   OrderRejected: (customerId) => ({ customerId, reason: 'short', shortfalls: [] }),
   OrderCancelled: (customerId) => ({ customerId, previousStatus: 'CONFIRMED', lines }),

@@ -82,7 +82,8 @@ export async function subscribeToOrderStatusChanges(ctx: OrdersContext, args: Or
   const viewer = requireSignedIn(ctx.viewer);
   let orderId: string | null = null;
   if (args.orderId !== undefined && args.orderId !== null) {
-    if (!isUuid(args.orderId)) throw badInput('orderId', `Expected \`orderId\` to be an order id (a UUID), got ${JSON.stringify(String(args.orderId).slice(0, 60))}.`);
+    if (!isUuid(args.orderId))
+      throw badInput('orderId', `Expected \`orderId\` to be an order id (a UUID), got ${JSON.stringify(String(args.orderId).slice(0, 60))}.`);
     orderId = args.orderId.toLowerCase();
   }
   const after = args.after === undefined || args.after === null ? undefined : decodeEventCursor(args.after, DOMAIN, 'after');

@@ -23,9 +23,11 @@ describe('products decide', () => {
     });
 
     it('given an invalid product, when created, then BAD_USER_INPUT names the field', () => {
-      expect(given().when({ type: 'CreateProduct', productId, product: { ...newProduct, weightGrams: 0 } }).then(ErrorCode.BAD_USER_INPUT).field).toBe(
-        'input.weightGrams',
-      );
+      expect(
+        given()
+          .when({ type: 'CreateProduct', productId, product: { ...newProduct, weightGrams: 0 } })
+          .then(ErrorCode.BAD_USER_INPUT).field,
+      ).toBe('input.weightGrams');
     });
 
     it('given the product exists, when created again with its id, then CONFLICT', () => {
@@ -37,14 +39,16 @@ describe('products decide', () => {
     const change = (amount: number, currency = 'USD') => ({ type: 'ChangeProductPrice' as const, productId, price: { amount, currency } });
 
     it('given a product at version 1, when repriced, then ProductPriceChanged with the previous price at version 2', () => {
-      given(created).when(change(2499)).then([
-        {
-          type: 'ProductPriceChanged',
-          aggregateId: productId,
-          aggregateVersion: 2,
-          data: { price: { amount: 2499, currency: 'USD' }, previousPrice: { amount: 1999, currency: 'USD' } },
-        },
-      ]);
+      given(created)
+        .when(change(2499))
+        .then([
+          {
+            type: 'ProductPriceChanged',
+            aggregateId: productId,
+            aggregateVersion: 2,
+            data: { price: { amount: 2499, currency: 'USD' }, previousPrice: { amount: 1999, currency: 'USD' } },
+          },
+        ]);
     });
 
     it('given a product repriced twice, when repriced again, then the version follows the events seen', () => {
@@ -80,12 +84,16 @@ describe('products evolve', () => {
   });
 
   it('given ProductCreated and a price change, then the state has the new price and the change’s version', () => {
-    const [changed] = given(created).when({ type: 'ChangeProductPrice', productId, price: { amount: 500, currency: 'USD' } }).events();
+    const [changed] = given(created)
+      .when({ type: 'ChangeProductPrice', productId, price: { amount: 500, currency: 'USD' } })
+      .events();
     expect(given(created, changed!).state).toMatchObject({ price: { amount: 500, currency: 'USD' }, version: 2, sku: 'BOO-0100' });
   });
 
   it('given a price change without a product, then it refuses: the log is out of order', () => {
-    const [changed] = given(created).when({ type: 'ChangeProductPrice', productId, price: { amount: 500, currency: 'USD' } }).events();
+    const [changed] = given(created)
+      .when({ type: 'ChangeProductPrice', productId, price: { amount: 500, currency: 'USD' } })
+      .events();
     expect(() => given(changed!)).toThrow(/before its ProductCreated/);
   });
 });

@@ -63,4 +63,3 @@ export function decide(command: ProductsCommand, state: ProductState | null): Ne
       throw new UnreachableCaseError(command, 'products command');
   }
 }
-

@@ -22,10 +22,7 @@ import { knownProducts } from '../queries/knownProducts/knownProducts';
  * `ProductCreated`, since reviews may not read the products schema) does not
  * hold is NOT_FOUND naming `input.productId`, and records nothing.
  */
-export async function addReview(
-  deps: { db: Database; outbox: Outbox; clock: Clock },
-  { viewer, input, cause }: CommandRequest<NewReview>,
-): Promise<Review> {
+export async function addReview(deps: { db: Database; outbox: Outbox; clock: Clock }, { viewer, input, cause }: CommandRequest<NewReview>): Promise<Review> {
   const author = requireSignedIn(viewer);
   // The identity comes signed from the gateway, but it still must not reach SQL unchecked.
   if (!isUuid(author.userId)) throw unauthenticated(`Your identity names no user id (UUID): "${author.userId}".`);

@@ -18,14 +18,16 @@ const added: NewEvent<ReviewsEvent> = {
 
 describe('reviews decide', () => {
   it('given no review, when adding one, then ReviewAdded with lower-case ids and the trimmed body, at version 1', () => {
-    given().when({ type: 'AddReview', reviewId, authorId, review }).then([
-      {
-        type: 'ReviewAdded',
-        aggregateId: reviewId,
-        aggregateVersion: 1,
-        data: { productId: 'a1b2c3d4-0000-4000-8000-000000000001', authorId: 'b0b0b0b0-0000-4000-8000-000000000002', rating: 4, body: 'Solid.' },
-      },
-    ]);
+    given()
+      .when({ type: 'AddReview', reviewId, authorId, review })
+      .then([
+        {
+          type: 'ReviewAdded',
+          aggregateId: reviewId,
+          aggregateVersion: 1,
+          data: { productId: 'a1b2c3d4-0000-4000-8000-000000000001', authorId: 'b0b0b0b0-0000-4000-8000-000000000002', rating: 4, body: 'Solid.' },
+        },
+      ]);
   });
 
   it.each([
@@ -33,7 +35,11 @@ describe('reviews decide', () => {
     [{ body: ' ' }, 'input.body'],
     [{ productId: 'nope' }, 'input.productId'],
   ])('given %j, when adding, then BAD_USER_INPUT names %s', (change, field) => {
-    expect(given().when({ type: 'AddReview', reviewId, authorId, review: { ...review, ...change } }).then(ErrorCode.BAD_USER_INPUT).field).toBe(field);
+    expect(
+      given()
+        .when({ type: 'AddReview', reviewId, authorId, review: { ...review, ...change } })
+        .then(ErrorCode.BAD_USER_INPUT).field,
+    ).toBe(field);
   });
 
   it('given a review with the id, when adding one with it, then CONFLICT', () => {

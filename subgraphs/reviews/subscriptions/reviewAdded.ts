@@ -49,7 +49,8 @@ export interface ReviewAddedArgs {
  * `productId` or `after` is BAD_USER_INPUT before anything is watched.
  */
 export async function subscribeToReviewsAdded(ctx: ReviewsContext, args: ReviewAddedArgs): Promise<AsyncIterableIterator<ReviewAddedEvent>> {
-  if (!isUuid(args.productId)) throw badInput('productId', `Expected \`productId\` to be a product id (a UUID), got ${JSON.stringify(String(args.productId).slice(0, 60))}.`);
+  if (!isUuid(args.productId))
+    throw badInput('productId', `Expected \`productId\` to be a product id (a UUID), got ${JSON.stringify(String(args.productId).slice(0, 60))}.`);
   const after = args.after === undefined || args.after === null ? undefined : decodeEventCursor(args.after, DOMAIN, 'after');
   return watchEvents(ctx.bus, { domain: DOMAIN, types: ['ReviewAdded'], after }, reviewAddedFor(args.productId.toLowerCase()));
 }

@@ -43,7 +43,15 @@ export const orderHistoryProjection: Projection = {
           `insert into orders.order_history
              (order_id, customer_id, status, total_amount, currency, line_count, rejection_reason, version, placed_at, updated_at)
            values ($1, $2, 'PENDING', $3, $4, $5, null, $6, $7, $7)`,
-          [event.aggregateId, event.data.customerId, event.data.total.amount, event.data.total.currency, event.data.lines.length, event.aggregateVersion, event.occurredAt],
+          [
+            event.aggregateId,
+            event.data.customerId,
+            event.data.total.amount,
+            event.data.total.currency,
+            event.data.lines.length,
+            event.aggregateVersion,
+            event.occurredAt,
+          ],
         );
         return;
       case 'OrderConfirmed':
