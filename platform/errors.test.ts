@@ -44,10 +44,10 @@ describe('toPublicError', () => {
     }
   });
 
-  it('keeps every public code and its message in production, SUBSCRIPTION_LIMIT included', () => {
+  it('keeps every public code and its message in production, TOO_MANY_SUBSCRIPTIONS included', () => {
     const error = new GraphQLError('A connection may hold at most 100 subscriptions; complete one first.', {
-      extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT },
+      extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS },
     });
-    expect(toPublicError(asFormatted(error), error, true)).toEqual({ message: error.message, extensions: { code: 'SUBSCRIPTION_LIMIT' } });
+    expect(toPublicError(asFormatted(error), error, true)).toEqual({ message: error.message, extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
   });
 });

@@ -32,7 +32,7 @@ export enum ErrorCode {
   /** The request body exceeds the size limit. */
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   /** A graphql-ws connection starts a subscription while it holds as many as it may. */
-  SUBSCRIPTION_LIMIT = 'SUBSCRIPTION_LIMIT',
+  TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
   /** An automatic persisted query sent by hash only that is not stored yet: send it again with `query`. */
   PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
   /** Automatic persisted queries are turned off. */

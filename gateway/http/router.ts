@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../../platform/errors';
 import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../../platform/http/graphqlHttp';
 import type { GatewayContext } from '../context';
-import { GatewayPipeline, GatewayRejection } from '../plugins/gatewayPlugin';
+import { GatewayPipeline, GatewayRejection, type GatewayOperation } from '../plugins/gatewayPlugin';
 import { REQUEST_ID_HEADER } from '../plugins/requestId';
 import { SubscriptionService, type SubscriptionRequest } from '../subscriptions/subscriptionService';
 import { acceptsMultipartSubscriptions, serveMultipartSubscription } from '../subscriptions/multipartTransport';
@@ -67,7 +67,16 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
     }
     const read = await readGraphQLBody(req, res, options.maxBodyBytes);
     if (!read) return;
-    const subscription = subscriptionRequestOf(read.body);
+    // Every operation text is parsed and checked by the pipeline (limits) before Apollo Server or the subscription service sees it.
+    const source = sourceOf(req, read.body);
+    if (source !== undefined) {
+      const refused = refusal(pipeline, operation, source);
+      if (refused) {
+        const status = Number((refused.extensions.http as { status?: number } | undefined)?.status ?? 400);
+        return sendJson(res, status, { errors: [pipeline.formatGraphQLError(refused, operation)] });
+      }
+    }
+    const subscription = subscriptionRequestOf(read.body, operation);
     if (subscription) {
       request.transport = 'multipart';
       operation.operationName = subscription.operationName ?? null;
@@ -90,17 +99,30 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The request when `body` is a single subscription operation (parseable, with a query string), else undefined. */
-function subscriptionRequestOf(body: unknown): SubscriptionRequest | undefined {
+/** The operation text of a GET (`?query=`) or of a single JSON POST; undefined when there is none (Apollo Server answers that). */
+function sourceOf(req: IncomingMessage, body: unknown): string | undefined {
+  if (req.method === 'GET') return new URL(req.url ?? '/', 'http://localhost').searchParams.get('query') ?? undefined;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const { query, operationName, variables } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || !/\bsubscription\b/.test(query)) return undefined;
+  const { query } = body as Record<string, unknown>;
+  return typeof query === 'string' ? query : undefined;
+}
+
+/** The error the pipeline refuses `source` with, or undefined when it parsed and passed every check. */
+function refusal(pipeline: GatewayPipeline, operation: GatewayOperation, source: string): GraphQLError | undefined {
   try {
-    const name = typeof operationName === 'string' ? operationName : null;
-    if (!SubscriptionService.isSubscription(parse(query), name)) return undefined;
-    return { query, operationName: name, variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null };
-  } catch {
-    // Not parseable: Apollo Server answers it with GRAPHQL_PARSE_FAILED.
+    pipeline.parse(operation, source);
     return undefined;
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
   }
+}
+
+/** The request when `body` is a single subscription operation whose document the pipeline parsed, else undefined. */
+function subscriptionRequestOf(body: unknown, operation: GatewayOperation): SubscriptionRequest | undefined {
+  if (!operation.document || !body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { query, operationName, variables } = body as Record<string, unknown>;
+  const name = typeof operationName === 'string' ? operationName : null;
+  if (typeof query !== 'string' || !SubscriptionService.isSubscription(operation.document, name)) return undefined;
+  return { query, operationName: name, variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null };
 }

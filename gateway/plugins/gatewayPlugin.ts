@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode, type ParseOptions } from 'graphql';
 import type { QueryPlan } from '@apollo/query-planner';
 import type { AuthenticatedViewer } from '../auth/authenticate';
-import type { PublicCode } from '../../platform/errors';
+import { ErrorCode, type PublicCode } from '../../platform/errors';
 
 /** How an operation reached the gateway. */
 export type Transport = 'http' | 'multipart' | 'graphql-ws';
@@ -30,8 +30,12 @@ export interface GatewayOperation {
   readonly request: GatewayRequest;
   /** The request id, and for a graphql-ws subscription `<connection request id>:<subscription id>`. */
   id: string;
-  /** Set once parsed. */
+  /** The operation's text, once the transport has read it. */
+  source?: string;
+  /** Set once parsed. An `onOperation` hook may replace it (e.g. with fields the caller may not see removed): what is planned is this document. */
   document?: DocumentNode;
+  /** The operation's variables, as sent. */
+  variables?: Readonly<Record<string, unknown>>;
   /** The operation the document and `operationName` select; unset when they select none. */
   operation?: OperationDefinitionNode;
   operationName: string | null;
@@ -50,6 +54,12 @@ export interface SubgraphRequest {
   subgraph: string;
   /** Headers to send: on HTTP as headers; on an upstream graphql-ws subscription mapped to `extensions` (see `upstreamExtensions`). */
   headers: Map<string, string>;
+}
+
+/** A result about to be sent: an HTTP response, or one subscription event. Its errors are already shaped by `formatError`. */
+export interface OutgoingResult {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
 }
 
 /** A request refused before any operation ran: the status and code it is answered with. */
@@ -79,7 +89,25 @@ export interface GatewayPlugin {
   readonly name: string;
   /** A request or WebSocket connection arrived, before its body is read. Throw `GatewayRejection` to refuse it. */
   onRequest?(request: GatewayRequest): void | Promise<void>;
-  /** The operation is parsed and valid against the schema, not yet planned. Throw a `GraphQLError` (with `extensions.code`, and `extensions.http.status`) to refuse it. */
+  /** Options for parsing every document (e.g. `maxTokens`); where plugins disagree, the smallest limit wins. */
+  readonly parseOptions?: Pick<ParseOptions, 'maxTokens'>;
+  /**
+   * The operation's text arrived, not yet parsed. Throw a `GraphQLError` (with
+   * `extensions.code`) to refuse it. The verdict must depend on the text alone:
+   * the pipeline caches it.
+   */
+  onSource?(source: string): void;
+  /**
+   * The document is parsed, not yet validated against the schema. Throw a
+   * `GraphQLError` (with `extensions.code`) to refuse it. Must be cheap and
+   * depend on the document alone: the pipeline caches the verdict per text.
+   */
+  onDocument?(document: DocumentNode): void;
+  /**
+   * The operation is parsed and valid against the schema, not yet planned.
+   * Throw a `GraphQLError` (with `extensions.code`, and `extensions.http.status`)
+   * to refuse it; or replace `operation.document` to change what is planned.
+   */
   onOperation?(operation: GatewayOperation): void | Promise<void>;
   /** The operation's query plan is made. */
   onPlan?(operation: GatewayOperation, plan: QueryPlan): void;
@@ -87,15 +115,30 @@ export interface GatewayPlugin {
   onSubgraphRequest?(operation: GatewayOperation, request: SubgraphRequest): void | Promise<void>;
   /** Shapes each error sent to the client; plugins run in order, each on the previous one's result. */
   formatError?(formatted: GraphQLFormattedError, error: unknown, operation: GatewayOperation | undefined): GraphQLFormattedError;
+  /**
+   * A result is about to be sent (an HTTP response, each subscription event).
+   * May change its `data` and `errors`; `format` shapes a new error as every
+   * other is shaped. Plugins run in order.
+   */
+  onResult?(operation: GatewayOperation, result: OutgoingResult, format: (error: GraphQLError) => GraphQLFormattedError): void;
   /** The operation ended: its response was sent, or its subscription completed. Runs once. */
   onEnd?(operation: GatewayOperation): void;
 }
 
+/** Distinct operation texts whose parse verdict is kept. */
+const PARSE_CACHE_SIZE = 1000;
+
 /** Runs the plugins' hooks, in the order the plugins were given. */
 export class GatewayPipeline {
   private readonly ended = new WeakSet<GatewayOperation>();
+  private readonly parseOptions: ParseOptions;
+  /** Per operation text, its document or the error that refused it; oldest first (least recently used). */
+  private readonly parsed = new Map<string, DocumentNode | GraphQLError>();
 
-  constructor(readonly plugins: readonly GatewayPlugin[]) {}
+  constructor(readonly plugins: readonly GatewayPlugin[]) {
+    const limits = plugins.flatMap((plugin) => (plugin.parseOptions?.maxTokens === undefined ? [] : [plugin.parseOptions.maxTokens]));
+    this.parseOptions = limits.length ? { maxTokens: Math.min(...limits) } : {};
+  }
 
   /** A fresh request for a transport, before any plugin ran. */
   static newRequest(transport: Transport, headers: IncomingHttpHeaders, authorization: string | undefined): GatewayRequest {
@@ -109,6 +152,53 @@ export class GatewayPipeline {
 
   async request(request: GatewayRequest): Promise<void> {
     for (const plugin of this.plugins) await plugin.onRequest?.(request);
+  }
+
+  /**
+   * Parses an operation's text, on every transport the same way: the
+   * plugins' `onSource` hooks, `parse` with their `parseOptions`, their
+   * `onDocument` hooks. Sets `operation.source` and `operation.document`.
+   * Throws the `GraphQLError` that refuses it (`GRAPHQL_PARSE_FAILED` for a
+   * syntax error). The verdict is cached per text, so a document sent again
+   * (or by a transport and then the service it hands to) is parsed once.
+   */
+  parse(operation: GatewayOperation, source: string): DocumentNode {
+    operation.source = source;
+    let verdict = this.parsed.get(source);
+    if (verdict) {
+      // Most recently used goes last.
+      this.parsed.delete(source);
+    } else {
+      verdict = this.check(source);
+      if (this.parsed.size >= PARSE_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);
+    }
+    this.parsed.set(source, verdict);
+    if (verdict instanceof GraphQLError) throw verdict;
+    operation.document = verdict;
+    return verdict;
+  }
+
+  private check(source: string): DocumentNode | GraphQLError {
+    try {
+      for (const plugin of this.plugins) plugin.onSource?.(source);
+      let document: DocumentNode;
+      try {
+        document = parse(source, this.parseOptions);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED },
+        });
+      }
+      for (const plugin of this.plugins) plugin.onDocument?.(document);
+      return document;
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
+      throw error;
+    }
   }
 
   async operation(operation: GatewayOperation): Promise<void> {
@@ -133,6 +223,12 @@ export class GatewayPipeline {
   /** Shapes a `GraphQLError` raised by the gateway itself (subscriptions, transports). */
   formatGraphQLError(error: GraphQLError, operation?: GatewayOperation): GraphQLFormattedError {
     return this.formatError(error.toJSON(), error, operation);
+  }
+
+  /** Runs the plugins' `onResult` hooks on a result about to be sent. */
+  result(operation: GatewayOperation, result: OutgoingResult): void {
+    const format = (error: GraphQLError) => this.formatGraphQLError(error, operation);
+    for (const plugin of this.plugins) plugin.onResult?.(operation, result, format);
   }
 
   end(operation: GatewayOperation): void {

@@ -1,11 +1,11 @@
 import type http from 'node:http';
-import { GraphQLError, getOperationAST, parse, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { SubscriptionService } from './subscriptionService';
-import { GatewayPipeline, GatewayRejection, type GatewayOperation, type GatewayRequest } from '../plugins/gatewayPlugin';
+import { GatewayPipeline, GatewayRejection, type GatewayOperation, type GatewayRequest, type OutgoingResult } from '../plugins/gatewayPlugin';
 
 export interface GraphqlWsTransportOptions {
   /** The gateway's HTTP server; upgrades to `path` become graphql-ws connections. */
@@ -90,22 +90,26 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
           options.pipeline.end(operation);
           return shaped;
         };
+        // Parsed and checked (limits) by the pipeline, as on every transport; the service reuses the verdict.
+        let document: DocumentNode;
         try {
-          const definition = getOperationAST(parse(payload.query), payload.operationName);
-          if (definition && definition.operation !== 'subscription') {
-            return refuse([
-              new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', {
-                extensions: { code: ErrorCode.BAD_REQUEST },
-              }),
-            ]);
-          }
+          document = options.pipeline.parse(operation, payload.query);
         } catch (error) {
-          return refuse([new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })]);
+          if (error instanceof GraphQLError) return refuse([error]);
+          throw error;
+        }
+        const definition = getOperationAST(document, payload.operationName);
+        if (definition && definition.operation !== 'subscription') {
+          return refuse([
+            new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as HTTP requests to /graphql.', {
+              extensions: { code: ErrorCode.BAD_REQUEST },
+            }),
+          ]);
         }
         if (state.active.size >= maxSubscriptions) {
           return refuse([
             new GraphQLError(`A connection may hold at most ${maxSubscriptions} subscriptions; complete one first.`, {
-              extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT },
+              extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS },
             }),
           ]);
         }
@@ -123,7 +127,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         });
         return {
           schema: undefined as never,
-          document: parse(payload.query),
+          document,
           contextValue: { stream },
           variableValues: payload.variables,
           operationName: payload.operationName,
@@ -155,7 +159,7 @@ function shapeErrors(pipeline: GatewayPipeline, errors: readonly GraphQLError[],
   });
 }
 
-/** Wraps a stream so each result's errors are shaped by the pipeline and `onEnd` runs once when it finishes or is returned. */
+/** Wraps a stream so each result runs the pipeline's error shaping and `onResult` hooks, and `onEnd` runs once when it finishes or is returned. */
 function tracked(
   stream: AsyncIterableIterator<ExecutionResult>,
   pipeline: GatewayPipeline,
@@ -172,9 +176,17 @@ function tracked(
   const wrapper: AsyncIterableIterator<ExecutionResult> = {
     next: async () => {
       const result = await stream.next();
-      if (result.done) end();
-      else if (result.value.errors?.length) return { done: false, value: { ...result.value, errors: shapeErrors(pipeline, result.value.errors, operation) } };
-      return result;
+      if (result.done) {
+        end();
+        return result;
+      }
+      const outgoing: OutgoingResult = {
+        data: result.value.data,
+        errors: result.value.errors?.map((error) => pipeline.formatGraphQLError(error, operation)),
+      };
+      pipeline.result(operation, outgoing);
+      const errors = outgoing.errors?.map((shaped) => new GraphQLError(shaped.message, { path: shaped.path, extensions: shaped.extensions }));
+      return { done: false, value: { ...result.value, data: outgoing.data, ...(errors?.length ? { errors } : { errors: undefined }) } };
     },
     return: async () => {
       end();

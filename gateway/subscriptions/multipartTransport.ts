@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { sendJson } from '../../platform/http/graphqlHttp';
 import type { SubscriptionRequest, SubscriptionService } from './subscriptionService';
-import type { GatewayOperation, GatewayPipeline } from '../plugins/gatewayPlugin';
+import type { GatewayOperation, GatewayPipeline, OutgoingResult } from '../plugins/gatewayPlugin';
 
 /** True when the client accepts Apollo's multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`). */
 export function acceptsMultipartSubscriptions(req: IncomingMessage): boolean {
@@ -60,16 +60,25 @@ export async function serveMultipartSubscription(
   req.on('close', stop);
   res.on('close', stop);
   try {
-    for await (const result of stream) write(toPart(result, formatError));
+    for await (const result of stream) write(toPart(result, operation, options.pipeline));
   } finally {
     clearInterval(heartbeat);
     if (!res.writableEnded && !res.destroyed) res.end(END);
   }
 }
 
-/** A result with data is a payload; one with errors only ends the subscription (transport-level, per the protocol). */
-function toPart(result: ExecutionResult, formatError: (error: GraphQLError) => unknown): unknown {
-  const errors = result.errors?.map((error) => formatError(error));
-  if (result.data === undefined && errors?.length) return { payload: null, errors };
-  return { payload: { data: result.data ?? null, ...(errors?.length ? { errors } : {}) } };
+/**
+ * A result, shaped and run through the pipeline's `onResult` hooks: one with
+ * data is a payload; one with errors only ends the subscription
+ * (transport-level, per the protocol).
+ */
+function toPart(result: ExecutionResult, operation: GatewayOperation, pipeline: GatewayPipeline): unknown {
+  const outgoing: OutgoingResult = {
+    data: result.data,
+    errors: result.errors?.map((error) => pipeline.formatGraphQLError(error, operation)),
+  };
+  pipeline.result(operation, outgoing);
+  const { data, errors } = outgoing;
+  if (data === undefined && errors?.length) return { payload: null, errors };
+  return { payload: { data: data ?? null, ...(errors?.length ? { errors } : {}) } };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, getOperationAST, parse, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
@@ -136,11 +136,12 @@ export class SubscriptionService {
       return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
     let document: DocumentNode;
     try {
-      document = parse(request.query);
+      document = this.options.pipeline.parse(operation, request.query);
     } catch (error) {
-      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })] };
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
     }
-    operation.document = document;
+    operation.variables = request.variables ?? {};
     operation.operation = getOperationAST(document, request.operationName) ?? undefined;
     if (operation.operation?.name) operation.operationName = operation.operation.name.value;
     const invalid = this.planner.validate(document, request.operationName);
@@ -151,6 +152,8 @@ export class SubscriptionService {
       if (error instanceof GraphQLError) return { errors: [error] };
       throw error;
     }
+    // A plugin may have replaced the document (fields the caller may not see removed): that is what runs.
+    document = operation.document ?? document;
     let plan: PlannedSubscription;
     try {
       plan = this.planner.plan(document, request.operationName);
