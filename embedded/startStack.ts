@@ -41,7 +41,7 @@ export interface StackOptions {
   /** Default: `!production`. */
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`); they win over `introspection`. */
-  gateway?: GatewaySettings;
+  gateway?: Partial<GatewaySettings>;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];
 }
@@ -109,7 +109,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       introspection: options.introspection,
       ...options.gateway,
       plugins: options.gatewayPlugins,
-      authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience }),
+      authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience, clock }),
+      clock,
       identitySecret: options.identitySecret,
       logger: createLogger('gateway', options.logLevel),
     });

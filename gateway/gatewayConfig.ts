@@ -1,5 +1,6 @@
 import { ConfigError, readBoolean, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimits';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -9,7 +10,22 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** `CORS_ORIGINS` and `CORS_MAX_AGE_SECONDS`. */
   cors: CorsOptions;
+  /** `MAX_DOCUMENT_LENGTH`, `MAX_TOKENS`, `MAX_NESTING`, `MAX_DEPTH`, `MAX_ALIASES`, `MAX_ROOT_FIELDS`, `MAX_DIRECTIVES`, `MAX_SELECTIONS`, `MAX_ERRORS`; defaults in `DEFAULT_OPERATION_LIMITS`. */
+  limits: OperationLimits;
 }
+
+/** Each operation limit and the variable that sets it. */
+const LIMIT_VARIABLES: Record<keyof OperationLimits, string> = {
+  maxDocumentLength: 'MAX_DOCUMENT_LENGTH',
+  maxTokens: 'MAX_TOKENS',
+  maxNesting: 'MAX_NESTING',
+  maxDepth: 'MAX_DEPTH',
+  maxAliases: 'MAX_ALIASES',
+  maxRootFields: 'MAX_ROOT_FIELDS',
+  maxDirectives: 'MAX_DIRECTIVES',
+  maxSelections: 'MAX_SELECTIONS',
+  maxErrors: 'MAX_ERRORS',
+};
 
 /** Reads and checks the gateway's settings; throws `ConfigError` for the first bad one. */
 export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySettings {
@@ -17,6 +33,12 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     introspection: readBoolean(env, 'INTROSPECTION', !common.production),
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', 1024 * 1024),
     cors: { ...readCorsOrigins(env, common.production), maxAgeSeconds: readPositiveInt(env, 'CORS_MAX_AGE_SECONDS', 600) },
+    limits: Object.fromEntries(
+      (Object.keys(LIMIT_VARIABLES) as (keyof OperationLimits)[]).map((key) => [
+        key,
+        readPositiveInt(env, LIMIT_VARIABLES[key], DEFAULT_OPERATION_LIMITS[key]),
+      ]),
+    ) as unknown as OperationLimits,
   };
 }
 

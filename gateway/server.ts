@@ -24,6 +24,7 @@ import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
 import { errorShapingPlugin } from './plugins/errorShaping';
 import { accessLogPlugin } from './plugins/accessLog';
+import { operationLimitsPlugin, type OperationLimits } from './plugins/operationLimits';
 import { SubscriptionService } from './subscriptions/subscriptionService';
 import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
 
@@ -50,11 +51,13 @@ export interface GatewayOptions {
   maxMessageBytes?: number;
   /** Most subscriptions one graphql-ws connection may hold. Default 100. */
   maxSubscriptionsPerConnection?: number;
+  /** Operation limits (depth, aliases, tokens…). Default `DEFAULT_OPERATION_LIMITS`. */
+  limits?: Partial<OperationLimits>;
   /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
   cors?: CorsOptions;
   /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, error shaping, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
-  /** The source of time (identity signatures' ages). Default: the system clock. */
+  /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
   clock?: Clock;
 }
 
@@ -90,6 +93,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
     errorShapingPlugin({ production: options.production, logger }),
+    // After every plugin that may add errors to a result: it caps their number.
+    operationLimitsPlugin({ schema: supergraph.supergraph.apiSchema().toGraphQLJSSchema(), limits: options.limits }),
     accessLogPlugin({ logger }),
     ...(options.plugins ?? []),
   ]);
@@ -118,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
   let loaded = true;
 
-  const subscriptions = new SubscriptionService({ supergraph: supergraph.supergraph, subgraphUrls, dataSources, pipeline, logger });
+  const subscriptions = new SubscriptionService({ supergraph: supergraph.supergraph, subgraphUrls, dataSources, pipeline, logger, clock: options.clock });
   const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
   const route = gatewayRouter({
     pipeline,
@@ -149,6 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     production: options.production,
     maxPayloadBytes: options.maxMessageBytes,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
+    clock: options.clock,
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey } from 'jose';
 import { isRole, type Viewer } from '../../platform/auth/identity';
+import { systemClock, type Clock } from '../../platform/clock';
 
 export interface TokenVerifierOptions {
   /** Where the accounts subgraph serves its public keys, e.g. `http://127.0.0.1:4001/.well-known/jwks.json`. */
@@ -11,6 +12,8 @@ export interface TokenVerifierOptions {
   audience?: string;
   /** Tolerated clock difference in seconds. Default 5. */
   clockToleranceSeconds?: number;
+  /** The time tokens are checked against. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** Why a request's credentials were refused: answered 401 (`invalid`) or 503 (`unavailable`, the key set could not be fetched). */
@@ -48,6 +51,7 @@ export function createAuthenticator(options: TokenVerifierOptions): Authenticate
         audience: options.audience ?? 'commerce-api',
         algorithms: ['ES256'],
         clockTolerance: options.clockToleranceSeconds ?? 5,
+        currentDate: (options.clock ?? systemClock).now(),
       });
       if (typeof payload.sub !== 'string' || !isRole(payload.role)) {
         throw new AuthenticationFailed('invalid', 'The token lacks a subject or a valid role.');

@@ -1,7 +1,9 @@
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { setAlarm, systemClock, type Clock } from '../../platform/clock';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { SubscriptionService } from './subscriptionService';
@@ -27,6 +29,8 @@ export interface GraphqlWsTransportOptions {
   keepAliveMs?: number;
   /** Hides internal error messages. */
   production: boolean;
+  /** The source of time for token expiry. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface GraphqlWsTransport {
@@ -51,14 +55,26 @@ interface ConnectionState {
 export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTransport {
   const { logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
+  const path = options.path ?? '/graphql';
   const wss = new WebSocketServer({
-    server: options.httpServer,
-    path: options.path ?? '/graphql',
+    noServer: true,
     maxPayload: options.maxPayloadBytes ?? 64 * 1024,
     // Browsers send Origin on every upgrade and do not apply CORS to WebSockets: the server must.
     verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
       options.allowsOrigin(origin || undefined, req.headers.host) ? done(true) : done(false, 403, 'Origin not allowed'),
   });
+  // GraphQL is served at one path: an upgrade anywhere else is answered 404, as an HTTP request there would be.
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.url ?? '/').split('?')[0] !== path) {
+      const body = JSON.stringify({ error: `No WebSocket endpoint at ${(req.url ?? '/').split('?')[0]}; subscriptions are served at ${path}.` });
+      socket.end(
+        `HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
   const states = new WeakMap<object, ConnectionState>();
   const disposable = useServer<Record<string, unknown> | undefined, { state?: ConnectionState }>(
     {
@@ -77,6 +93,12 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
           return false;
         }
         states.set(ctx, { request, active: new Set() });
+        // A connection lives as long as its token: then it is closed 4403, as a bad token is at connection_init.
+        if (request.viewer && Number.isFinite(request.viewer.expiresAt)) {
+          const { socket } = ctx.extra;
+          const cancel = setAlarm(options.clock ?? systemClock, request.viewer.expiresAt, () => socket.close(4403, 'Forbidden: the token has expired'));
+          socket.once('close', cancel);
+        }
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -144,6 +166,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       return wss.clients.size;
     },
     close: async () => {
+      options.httpServer.off('upgrade', onUpgrade);
       for (const socket of wss.clients) socket.close(1001, 'The gateway is shutting down');
       // Disposing completes every operation and closes the WebSocket server (not the HTTP server it shares).
       await disposable.dispose();

@@ -3,6 +3,7 @@ import { GraphQLError, getOperationAST, print, type DocumentNode, type Execution
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
+import { setAlarm, systemClock, type Clock } from '../../platform/clock';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
@@ -37,6 +38,8 @@ export interface SubscriptionServiceOptions {
   maxQueuedPerSubscriber?: number;
   /** How often a shared upstream subscription asks the pipeline for its subgraph headers again (the identity plugin re-signs what has aged). Default 10 000 ms. */
   identityRefreshMs?: number;
+  /** The source of time for token expiry. Default: the system clock. */
+  clock?: Clock;
   /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
   viewerDependent?: readonly string[];
 }
@@ -252,14 +255,14 @@ export class SubscriptionService {
 
   /** One subscriber's view of a topic: a bounded queue read as an async iterator. */
   private listen(topic: Topic, expiresAt: number | undefined): AsyncIterableIterator<ExecutionResult> {
-    let expiry: NodeJS.Timeout | undefined;
+    let cancelExpiry: (() => void) | undefined;
     const queue = new AsyncQueue<ExecutionResult>({
       capacity: this.maxQueued,
       whenFull: {
         end: () => ({ last: unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }),
       },
       onStop: () => {
-        if (expiry) clearTimeout(expiry);
+        cancelExpiry?.();
         topic.listeners.delete(listener);
         // The last subscriber gone: nothing needs the upstream subscription any more.
         if (!topic.listeners.size) this.endTopic(topic);
@@ -271,16 +274,11 @@ export class SubscriptionService {
     };
     topic.listeners.add(listener);
     if (expiresAt !== undefined) {
-      const ms = Math.max(0, expiresAt - Date.now());
-      expiry = setTimeout(
-        () => {
-          listener.end({
-            errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })],
-          });
-        },
-        Math.min(ms, 2 ** 31 - 1),
-      );
-      expiry.unref();
+      cancelExpiry = setAlarm(this.options.clock ?? systemClock, expiresAt, () => {
+        listener.end({
+          errors: [new GraphQLError('Your token has expired; log in again and subscribe again.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })],
+        });
+      });
     }
     return queue;
   }

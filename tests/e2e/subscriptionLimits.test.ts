@@ -3,7 +3,8 @@ import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { testEventBusKind } from '../support/testEventBus';
 import { eventually } from '../support/eventually';
-import { wsClient, wsSubscribe } from '../support/subscriptionClients';
+import { multipartSubscribe, wsClient, wsSubscribe } from '../support/subscriptionClients';
+import { ManualClock } from '../support/manualClock';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 
 const REVIEWS = `subscription($p: ID!) { reviewAdded(productId: $p) { review { id } } }`;
@@ -11,23 +12,31 @@ const REVIEWS = `subscription($p: ID!) { reviewAdded(productId: $p) { review { i
 /** The limits a subscription lives within: token lifetime, subscriptions per connection, message size, shutdown. */
 describe(`subscription limits (${testStorageKind()}, ${testEventBusKind()})`, () => {
   let t: TestStack;
+  // Tokens live 60 s; the stack's clock is moved past that to watch them expire.
+  const clock = new ManualClock();
   beforeAll(async () => {
-    // Tokens live 2 s here (plus the verifier's 5 s tolerance), so expiry can be watched.
-    t = await startTestStack({ jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 2 } });
+    t = await startTestStack({ clock, jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 60 } });
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  it('ends a subscription with UNAUTHENTICATED when its token expires', async () => {
+  it('given a token that expires, then its graphql-ws connection is closed 4403 and its multipart subscription ends with UNAUTHENTICATED', async () => {
     const token = await t.logIn('alice@example.com', 'alice-password');
-    const sub = wsSubscribe(wsClient(t.url, token), REVIEWS, { p: SEED_PRODUCTS[1]!.id });
-    await sub.ended;
-    expect(JSON.stringify(sub.results)).toMatch(/UNAUTHENTICATED/);
-    expect(JSON.stringify(sub.results)).toMatch(/expired/);
-    await sub.close();
+    const before = t.stack.gateway.subscriptions.subscriberCount;
+    const overWs = wsSubscribe(wsClient(t.url, token), REVIEWS, { p: SEED_PRODUCTS[1]!.id });
+    const overHttp = multipartSubscribe(t.url, REVIEWS, { p: SEED_PRODUCTS[1]!.id }, token);
+    await eventually(() => t.stack.gateway.subscriptions.subscriberCount === before + 2, 'both subscriptions live');
+    clock.advance(59_000);
+    expect(t.stack.gateway.subscriptions.subscriberCount).toBe(before + 2);
+    clock.advance(2_000);
+    expect(await overWs.ended).toMatchObject({ code: 4403 });
+    const ended = await overHttp.ended;
+    expect(JSON.stringify(ended)).toMatch(/UNAUTHENTICATED/);
+    expect(JSON.stringify(ended)).toMatch(/expired/);
+    await Promise.all([overWs.close(), overHttp.close()]);
     await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0, 'released after expiry');
-  }, 20_000);
+  });
 
   it('caps subscriptions per connection at 100', async () => {
     const client = wsClient(t.url);

@@ -1,4 +1,5 @@
 import { SignJWT, generateKeyPair } from 'jose';
+import { ManualClock } from '../support/manualClock';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { SEED_PRODUCTS } from '../../platform/seedData';
@@ -233,12 +234,15 @@ describe(`supergraph end to end (${testStorageKind()})`, () => {
   });
 
   it('rejects a token once it has expired', async () => {
-    const short = await startTestStack({ jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 1 } });
+    const clock = new ManualClock();
+    const short = await startTestStack({ clock, jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 60 } });
     try {
       const token = await short.logIn('alice@example.com', 'alice-password');
       expect((await short.queryOk('{ me { name } }', undefined, token)).me.name).toBe('Alice Customer');
-      // 1 s lifetime plus the verifier's 5 s clock tolerance.
-      await new Promise((resolve) => setTimeout(resolve, 6500));
+      // Within the verifier's 5 s clock tolerance the token is still good; past it, not.
+      clock.advance(64_000);
+      expect((await short.queryOk('{ me { name } }', undefined, token)).me.name).toBe('Alice Customer');
+      clock.advance(2_000);
       const expired = await short.query('{ me { name } }', undefined, token);
       expect(expired.status).toBe(401);
       expect(expired.errors?.[0]?.message).toMatch(/expired/);
