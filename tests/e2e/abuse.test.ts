@@ -106,7 +106,7 @@ describe(`abuse (${testStorageKind()})`, () => {
           ? await fetch(`${t.url}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } })
           : await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
       expect(response.status).toBe(400);
-      const body = await response.json();
+      const body = (await response.json()) as { data?: unknown; errors?: unknown };
       expect(body.data).toBeUndefined();
       expect(body.errors).toEqual([{ message: expect.stringMatching(hostile.names), extensions: { code: hostile.code } }]);
       expect(subgraphRequests).toBe(0);
