@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
+import { ErrorCode } from '../../platform/errors';
 import { sendJson } from '../../platform/http/graphqlHttp';
 import type { SubscriptionRequest, SubscriptionService } from './subscriptionService';
 import type { GatewayOperation, GatewayPipeline, OutgoingResult } from '../plugins/gatewayPlugin';
@@ -42,7 +43,7 @@ export async function serveMultipartSubscription(
 ): Promise<void> {
   const formatError = (error: GraphQLError) => options.pipeline.formatGraphQLError(error, operation);
   const started = await service.start(request, operation);
-  if ('errors' in started) return sendJson(res, 200, { errors: started.errors.map(formatError) });
+  if ('errors' in started) return sendJson(res, refusalStatus(started.errors), { errors: started.errors.map(formatError) });
   const { stream } = started;
   res.writeHead(200, {
     'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
@@ -65,6 +66,30 @@ export async function serveMultipartSubscription(
     clearInterval(heartbeat);
     if (!res.writableEnded && !res.destroyed) res.end(END);
   }
+}
+
+/** Codes of a request the client must change, answered 400 as over HTTP for a query. */
+const BAD_REQUEST_CODES: ReadonlySet<unknown> = new Set([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE,
+]);
+
+/**
+ * The status a refused subscription is answered with: the status a plugin
+ * set (`extensions.http.status`), else 400 for a document or variables the
+ * client must fix, as the same document gets over HTTP; else 200 with the
+ * errors (e.g. UNAUTHENTICATED), as GraphQL over HTTP answers a request that
+ * was understood.
+ */
+function refusalStatus(errors: readonly GraphQLError[]): number {
+  for (const error of errors) {
+    const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+    if (typeof status === 'number') return status;
+  }
+  return errors.some((error) => BAD_REQUEST_CODES.has(error.extensions.code)) ? 400 : 200;
 }
 
 /**

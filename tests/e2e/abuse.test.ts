@@ -175,6 +175,21 @@ describe(`abuse (${testStorageKind()})`, () => {
     expect(errors[0]?.message).toBe('Cannot query field "reviw" on type "…".');
   });
 
+  it('answers a subscription the schema refuses with the code a query gets: 400 over multipart as over HTTP, an error message over graphql-ws', async () => {
+    const query = await t.query('{ products(first: 1) { nope } }');
+    expect(query.status).toBe(400);
+    const code = query.errors?.[0]?.extensions?.code;
+    expect(code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const document = 'subscription { reviewAdded(productId: "x") { nope } }';
+    const multipart = multipartSubscribe(t.url, document);
+    expect(await multipart.status).toBe(400);
+    expect(await multipart.ended).toEqual({ errors: [expect.objectContaining({ extensions: { code } })] });
+    const ws = wsSubscribe(wsClient(t.url), document);
+    expect(await ws.ended).toEqual([expect.objectContaining({ extensions: { code } })]);
+    await ws.close();
+    expect(subgraphRequests).toBe(0);
+  });
+
   it('answers a WebSocket upgrade on any path but /graphql with 404', async () => {
     const socket = new WebSocket(t.url.replace(/^http/, 'ws').replace('/graphql', '/subscriptions'), 'graphql-transport-ws');
     const status = await new Promise<number>((resolve, reject) => {
