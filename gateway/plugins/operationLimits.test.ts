@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GraphQLError, parse } from 'graphql';
+import { GraphQLError, getIntrospectionQuery, parse } from 'graphql';
 import { loadSupergraph } from '../supergraph';
 import { GatewayPipeline } from './gatewayPlugin';
 import { DEFAULT_OPERATION_LIMITS, measureSelections, operationLimitsPlugin, type OperationLimits } from './operationLimits';
@@ -37,6 +37,16 @@ describe('operation limits', () => {
   it('given the example operations of schema/operations, then each passes every default limit', () => {
     const folder = path.resolve(__dirname, '../../schema/operations');
     for (const file of fs.readdirSync(folder)) expect(accepts(fs.readFileSync(path.join(folder, file), 'utf8'))).toBe(true);
+  });
+
+  it('given the introspection query Sandbox and Apollo Client send, then it passes every default limit', () => {
+    expect(accepts(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true, directiveIsRepeatable: true }))).toBe(true);
+  });
+
+  it('given the Everything example, then its depth is 8: accepted with MAX_DEPTH 8, refused with 7', () => {
+    const everything = fs.readFileSync(path.resolve(__dirname, '../../schema/operations/everything.graphql'), 'utf8');
+    expect(accepts(everything, { maxDepth: 8 })).toBe(true);
+    expect(refusal(everything, { maxDepth: 7 }).message).toMatch(/it has 8\./);
   });
 
   it('given a text longer than MAX_DOCUMENT_LENGTH, then it is refused before parsing with GRAPHQL_PARSE_FAILED naming both lengths', () => {
