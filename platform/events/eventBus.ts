@@ -44,6 +44,13 @@ export interface EventSubscription {
  * must be idempotent (see `consumer.ts`, which records handled event ids).
  */
 export interface EventBus {
+  /**
+   * True when streams outlive the process (JetStream). False for the
+   * in-process bus, whose streams start empty at each start: relays then
+   * publish their whole log again at start, so a stream always holds its
+   * domain's history (consumers' inboxes drop what they handled before).
+   */
+  readonly durable: boolean;
   /** Stores the event durably in its domain's stream; publishing an event id twice stores it once. */
   publish(event: DomainEvent): Promise<void>;
   subscribe(options: SubscribeOptions, handler: EventHandler): Promise<EventSubscription>;
@@ -53,6 +60,8 @@ export interface EventBus {
    * handler's failures are its own; they neither stop nor repeat delivery.
    */
   watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription>;
+  /** The position of the last event in the domain's stream (its `sequence`), 0 when it is empty. */
+  head(domain: string): Promise<number>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
 }

@@ -10,9 +10,10 @@ export interface InMemoryEventBusOptions {
  * The embedded event bus: one in-process log per domain and a stored
  * position per durable consumer. It lives as long as the process; what must
  * survive a restart survives in each subgraph's outbox, which the relay
- * publishes again from its unsent rows.
+ * publishes again, whole, at each start (`durable` is false).
  */
 export class InMemoryEventBus implements EventBus {
+  readonly durable = false;
   private readonly streams = new Map<string, DeliveredEvent[]>();
   private readonly publishedIds = new Set<string>();
   /** Next stream position (0-based index) each durable consumer will read. */
@@ -36,6 +37,10 @@ export class InMemoryEventBus implements EventBus {
     // A structured copy, so a consumer never shares objects with the producer.
     stream.push({ ...structuredClone(event), sequence: stream.length + 1 });
     for (const wake of this.waiting) wake();
+  }
+
+  async head(domain: string): Promise<number> {
+    return this.streamOf(domain).length;
   }
 
   async subscribe(options: SubscribeOptions, handler: EventHandler): Promise<EventSubscription> {

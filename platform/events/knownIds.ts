@@ -1,5 +1,5 @@
 import type { Sql } from '../storage/database';
-import type { ConsumerDefinition } from './consumer';
+import type { StreamReadModel } from './streamReadModel';
 
 export interface KnownIdsOptions {
   /** The consumer's durable name, e.g. `inventory.catalog`. */
@@ -15,7 +15,8 @@ export interface KnownIdsOptions {
 
 /** A read model of which entities of another domain exist, and the consumer that keeps it. */
 export interface KnownIds {
-  consumer: ConsumerDefinition;
+  /** The consumer, which can also rebuild the table from the producer's stream. */
+  consumer: StreamReadModel;
   /**
    * True when `id` names an entity whose creation event the consumer has
    * handled. One created a moment ago may not be known yet: the read model
@@ -41,6 +42,9 @@ export function knownIds(options: KnownIdsOptions): KnownIds {
           event.aggregateId,
           event.occurredAt,
         ]);
+      },
+      async reset(tx) {
+        await tx.query(`delete from ${options.table}`);
       },
     },
     async isKnown(db, id) {

@@ -41,6 +41,7 @@ export interface NatsEventBusOptions {
  * publishes twice within the stream's duplicate window stores one message.
  */
 export class NatsEventBus implements EventBus {
+  readonly durable = true;
   private readonly streams = new Map<string, Promise<string>>();
   private readonly subscriptions = new Set<EventSubscription>();
 
@@ -121,6 +122,11 @@ export class NatsEventBus implements EventBus {
       unreadable: (message) => message.term(),
       filtered: (message) => message.ack(),
     });
+  }
+
+  async head(domain: string): Promise<number> {
+    const info = await this.manager.streams.info(await this.streamFor(domain));
+    return info.state.last_seq;
   }
 
   async watch(options: WatchOptions, handler: (event: DeliveredEvent) => void | Promise<void>): Promise<EventSubscription> {

@@ -35,7 +35,11 @@ export interface OutboxRelay {
  * waiting on the broker. When the bus fails, rows stay unsent and the relay
  * retries with growing pauses: events wait in the outbox, none is lost. A row
  * published but not marked (a crash in between) is published again: the bus
- * drops it by event id, and consumers' inboxes absorb what gets through.
+ * drops it by event id, and consumers' inboxes absorb what gets through. On
+ * a bus that keeps no history across restarts (`durable` false: the
+ * in-process bus) it first publishes the whole log again, in order, so the
+ * stream holds the domain's history and read models fed from it can be
+ * rebuilt (`rebuildFromStream`).
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, outbox, bus, logger } = options;
@@ -58,14 +62,20 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return rows.length > 0;
   }
 
+  // Where the republishing of the whole log has got to; undefined once done (or when the bus keeps its streams).
+  let republishedTo: number | undefined = bus.durable ? undefined : 0;
+
   /** Publishes one batch; returns how many rows it sent. */
   async function publishBatch(): Promise<number> {
     if (!(await holdLease())) return 0;
-    const events = await outbox.unpublished(db, batchSize);
+    // A bus without history gets the whole log first, in order (its ids make the copies it already holds no-ops).
+    const events = republishedTo === undefined ? await outbox.unpublished(db, batchSize) : await outbox.read(db, republishedTo, batchSize);
     for (const { position, ...event } of events) {
       await bus.publish(event);
-      await db.query(`update ${schema}.outbox set published_at = now() where position = $1`, [position]);
+      await db.query(`update ${schema}.outbox set published_at = now() where position = $1 and published_at is null`, [position]);
+      if (republishedTo !== undefined) republishedTo = position;
     }
+    if (republishedTo !== undefined && events.length < batchSize) republishedTo = undefined;
     return events.length;
   }
 

@@ -5,6 +5,8 @@ import { shippingEstimate } from './domain/shipping';
 import type { Restock } from './domain/stock';
 import type { InventoryContext } from './subgraph';
 import { restock } from './commands/restock';
+import { rebuildInventoryReadModel } from './commands/rebuildInventoryReadModel';
+import type { InventoryReadModel } from './readModels';
 import { subscribeToStockChanges, type StockChange, type StockChangedArgs } from './subscriptions/stockChanged';
 
 /** A product reference from the gateway; `price` and `weightGrams` are present when `shippingEstimate` was asked for (@requires). */
@@ -25,6 +27,8 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
       const product: StockedProduct = { id: stock.productId, stock: stock.quantity };
       return { product };
     },
+    rebuildInventoryReadModel: (_: unknown, args: { input: { name: InventoryReadModel } }, ctx: InventoryContext) =>
+      rebuildInventoryReadModel(ctx, commandRequest(ctx, args.input)),
   },
   Subscription: {
     stockChanged: {

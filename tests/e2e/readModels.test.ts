@@ -126,6 +126,62 @@ describe(`read models (${testStorageKind()}, ${testEventBusKind()})`, () => {
       expect((await t.queryOk(`query($id: ID!) { product(id: $id) { rating { count } } }`, { id: product })).product.rating.count).toBe(before + 1);
     });
 
+    /** Read models fed by the products stream, by the mutation that rebuilds them, with their table and the products events they read. */
+    const streamModels = [
+      {
+        mutation: 'rebuildOrdersReadModel',
+        input: 'RebuildOrdersReadModelInput',
+        name: 'PRODUCT_PRICES',
+        table: 'orders.product_prices',
+        types: ['ProductCreated', 'ProductPriceChanged'],
+      },
+      {
+        mutation: 'rebuildReviewsReadModel',
+        input: 'RebuildReviewsReadModelInput',
+        name: 'KNOWN_PRODUCTS',
+        table: 'reviews.known_products',
+        types: ['ProductCreated'],
+      },
+      {
+        mutation: 'rebuildInventoryReadModel',
+        input: 'RebuildInventoryReadModelInput',
+        name: 'KNOWN_PRODUCTS',
+        table: 'inventory.known_products',
+        types: ['ProductCreated'],
+      },
+    ];
+
+    it('given an ADMIN, when a read model fed by the products stream is damaged and rebuilt, then it equals the live rows again and counts the events replayed', async () => {
+      const admin = await t.logIn('admin@example.com', 'admin-password');
+      const alice = await t.logIn('alice@example.com', 'alice-password');
+      // A price change, so the rebuilt prices must come from the latest event, not the first.
+      const product = SEED_PRODUCTS[3]!;
+      await t.queryOk(
+        `mutation($input: UpdateProductPriceInput!) { updateProductPrice(input: $input) { product { id } } }`,
+        { input: { productId: product.id, price: { amount: product.priceAmount + 100, currency: product.currency } } },
+        admin,
+      );
+      await t.settle();
+      const db = t.storage.database('check');
+      for (const model of streamModels) {
+        const live = await rows(model.table);
+        expect(live.length).toBeGreaterThanOrEqual(SEED_PRODUCTS.length);
+        await db.query(`delete from ${model.table} where ctid in (select ctid from ${model.table} limit 5)`);
+        const [events] = await db.query<{ n: string }>(`select count(*) as n from products.outbox where type = any($1::text[])`, [model.types]);
+        const result = await rebuild({ ...model, projection: '' }, admin);
+        expect(result.errors).toBeUndefined();
+        expect(result.data[model.mutation]).toEqual({ name: model.name, eventsReplayed: Number(events!.n) });
+        expect(await rows(model.table)).toEqual(live);
+      }
+      // An order placed after the rebuild is charged the changed price.
+      const placed = await t.queryOk(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { total { amount } } } }`,
+        { input: { lines: [{ productId: product.id, quantity: 1 }] } },
+        alice,
+      );
+      expect(placed.placeOrder.order.total.amount).toBe(product.priceAmount + 100);
+    });
+
     it.each([
       ['a customer', 'alice@example.com', 'alice-password', 'FORBIDDEN'],
       ['an anonymous caller', undefined, undefined, 'UNAUTHENTICATED'],

@@ -9,7 +9,9 @@ import type { EventBus, EventHandler } from '../../platform/events/eventBus';
 export function handingBus(): { bus: EventBus; deliver: EventHandler } {
   let handler: EventHandler | undefined;
   const bus: EventBus = {
+    durable: true,
     publish: async () => undefined,
+    head: async () => 0,
     subscribe: async (_options, h) => {
       handler = h;
       return { stop: async () => undefined };

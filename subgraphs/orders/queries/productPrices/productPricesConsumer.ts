@@ -1,4 +1,4 @@
-import type { ConsumerDefinition } from '../../../../platform/events/consumer';
+import type { StreamReadModel } from '../../../../platform/events/streamReadModel';
 import type { DeliveredEvent } from '../../../../platform/events/event';
 import type { ProductCreated, ProductPriceChanged } from '../../../../schema/events/products';
 
@@ -12,9 +12,10 @@ export const PRODUCT_PRICES_CONSUMER = 'orders.catalog';
  * Keeps `orders.product_prices` from products' `ProductCreated` and
  * `ProductPriceChanged`. A price is written only over an older one (by the
  * product's aggregate version), so an event delivered again late, after a
- * newer price, changes nothing.
+ * newer price, changes nothing. It can be rebuilt from the products stream
+ * (`rebuildOrdersReadModel(name: PRODUCT_PRICES)`).
  */
-export const productPricesConsumer: ConsumerDefinition = {
+export const productPricesConsumer: StreamReadModel = {
   name: PRODUCT_PRICES_CONSUMER,
   domain: 'products',
   types: ['ProductCreated', 'ProductPriceChanged'],
@@ -29,5 +30,8 @@ export const productPricesConsumer: ConsumerDefinition = {
          where orders.product_prices.version < excluded.version`,
       [event.aggregateId, price.amount, price.currency, event.aggregateVersion, event.occurredAt],
     );
+  },
+  async reset(tx) {
+    await tx.query('delete from orders.product_prices');
   },
 };
