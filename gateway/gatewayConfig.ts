@@ -1,5 +1,6 @@
-import { ConfigError, readBoolean, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
+import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
+import { COST_MODES, DEFAULT_MAX_COST, type CostMode } from './plugins/demandControl';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -9,6 +10,10 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** `CORS_ORIGINS` and `CORS_MAX_AGE_SECONDS`. */
   cors: CorsOptions;
+  /** `MAX_COST`, the largest estimated cost of an operation; default 5000 (see docs/demandControl.md). */
+  maxCost: number;
+  /** `COST_MODE`: `enforce` (default) refuses operations over `MAX_COST`, `measure` only logs them. */
+  costMode: CostMode;
 }
 
 /** Reads and checks the gateway's settings; throws `ConfigError` for the first bad one. */
@@ -17,6 +22,8 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     introspection: readBoolean(env, 'INTROSPECTION', !common.production),
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', 1024 * 1024),
     cors: { ...readCorsOrigins(env, common.production), maxAgeSeconds: readPositiveInt(env, 'CORS_MAX_AGE_SECONDS', 600) },
+    maxCost: readPositiveInt(env, 'MAX_COST', DEFAULT_MAX_COST),
+    costMode: readChoice(env, 'COST_MODE', COST_MODES, 'enforce'),
   };
 }
 

@@ -22,6 +22,7 @@ import { requestIdPlugin } from './plugins/requestId';
 import { identityPlugin } from './plugins/identity';
 import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
+import { costSchemaFromSupergraph, demandControlPlugin, type CostMode } from './plugins/demandControl';
 import { errorShapingPlugin } from './plugins/errorShaping';
 import { accessLogPlugin } from './plugins/accessLog';
 import { SubscriptionService } from './subscriptions/subscriptionService';
@@ -52,7 +53,11 @@ export interface GatewayOptions {
   maxSubscriptionsPerConnection?: number;
   /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
   cors?: CorsOptions;
-  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, error shaping, access log). Default none. */
+  /** The largest estimated cost of an operation (demand control). Default 5000. */
+  maxCost?: number;
+  /** `enforce` refuses operations over `maxCost`, `measure` only logs them. Default `enforce`. */
+  costMode?: CostMode;
+  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, demand control, error shaping, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages). Default: the system clock. */
   clock?: Clock;
@@ -89,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
+    demandControlPlugin({ schema: costSchemaFromSupergraph(supergraph.sdl), maxCost: options.maxCost, mode: options.costMode, logger }),
     errorShapingPlugin({ production: options.production, logger }),
     accessLogPlugin({ logger }),
     ...(options.plugins ?? []),
