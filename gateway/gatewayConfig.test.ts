@@ -1,5 +1,6 @@
 import { ConfigError, readCommonConfig } from '../platform/config';
 import { readCorsOrigins, readGatewaySettings } from './gatewayConfig';
+import { DEFAULT_MAX_COST } from './plugins/demandControl';
 
 describe('gateway settings', () => {
   it('allows any localhost origin by default in development and none in production', () => {
@@ -32,6 +33,7 @@ describe('gateway settings', () => {
   it('enforces a maximum cost of 5000 by default, and reads MAX_COST and COST_MODE', () => {
     const common = readCommonConfig({});
     expect(readGatewaySettings({}, common)).toMatchObject({ maxCost: 5000, costMode: 'enforce' });
+    expect(readGatewaySettings({}, common).maxCost).toBe(DEFAULT_MAX_COST);
     expect(readGatewaySettings({ MAX_COST: '800', COST_MODE: 'measure' }, common)).toMatchObject({ maxCost: 800, costMode: 'measure' });
   });
 

@@ -1,6 +1,7 @@
 import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
-import { COST_MODES, DEFAULT_MAX_COST, type CostMode } from './plugins/demandControl';
+// Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
+import type { CostMode } from './plugins/demandControl';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -22,8 +23,9 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     introspection: readBoolean(env, 'INTROSPECTION', !common.production),
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', 1024 * 1024),
     cors: { ...readCorsOrigins(env, common.production), maxAgeSeconds: readPositiveInt(env, 'CORS_MAX_AGE_SECONDS', 600) },
-    maxCost: readPositiveInt(env, 'MAX_COST', DEFAULT_MAX_COST),
-    costMode: readChoice(env, 'COST_MODE', COST_MODES, 'enforce'),
+    // demandControl's DEFAULT_MAX_COST (the test holds them equal).
+    maxCost: readPositiveInt(env, 'MAX_COST', 5000),
+    costMode: readChoice<CostMode>(env, 'COST_MODE', ['enforce', 'measure'], 'enforce'),
   };
 }
 

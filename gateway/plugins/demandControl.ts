@@ -28,7 +28,6 @@ import type { GatewayOperation, GatewayPlugin } from './gatewayPlugin';
 
 /** `enforce` refuses an operation over the maximum; `measure` only logs it. */
 export type CostMode = 'enforce' | 'measure';
-export const COST_MODES: readonly CostMode[] = ['enforce', 'measure'];
 
 /**
  * The default maximum estimated cost. The README's example operations cost
