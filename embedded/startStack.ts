@@ -40,7 +40,7 @@ export interface StackOptions {
   supergraphPath?: string;
   /** Default: `!production`. */
   introspection?: boolean;
-  /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`); they win over `introspection`. */
+  /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`, `MAX_COST`, `COST_MODE`, the operation limits); they win over `introspection`. */
   gateway?: Partial<GatewaySettings>;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];

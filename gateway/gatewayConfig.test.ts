@@ -1,5 +1,6 @@
 import { ConfigError, readCommonConfig } from '../platform/config';
 import { readCorsOrigins, readGatewaySettings } from './gatewayConfig';
+import { DEFAULT_MAX_COST } from './plugins/demandControl';
 
 describe('gateway settings', () => {
   it('allows any localhost origin by default in development and none in production', () => {
@@ -27,5 +28,21 @@ describe('gateway settings', () => {
     const production = readCommonConfig({ NODE_ENV: 'production' });
     expect(readGatewaySettings({ MAX_BODY_BYTES: '2048' }, production)).toMatchObject({ introspection: false, maxBodyBytes: 2048 });
     expect(readGatewaySettings({ INTROSPECTION: 'true' }, production).introspection).toBe(true);
+  });
+
+  it('enforces a maximum cost of 5000 by default, and reads MAX_COST and COST_MODE', () => {
+    const common = readCommonConfig({});
+    expect(readGatewaySettings({}, common)).toMatchObject({ maxCost: 5000, costMode: 'enforce' });
+    expect(readGatewaySettings({}, common).maxCost).toBe(DEFAULT_MAX_COST);
+    expect(readGatewaySettings({ MAX_COST: '800', COST_MODE: 'measure' }, common)).toMatchObject({ maxCost: 800, costMode: 'measure' });
+  });
+
+  it.each([
+    ['MAX_COST', '0', /^MAX_COST must be a positive integer/],
+    ['MAX_COST', '1e4', /^MAX_COST must be a positive integer/],
+    ['COST_MODE', 'log', /^COST_MODE must be one of enforce, measure/],
+  ])('refuses %s=%s, naming the variable', (name, value, message) => {
+    expect(() => readGatewaySettings({ [name]: value }, readCommonConfig({}))).toThrow(ConfigError);
+    expect(() => readGatewaySettings({ [name]: value }, readCommonConfig({}))).toThrow(message);
   });
 });

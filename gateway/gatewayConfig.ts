@@ -1,6 +1,8 @@
-import { ConfigError, readBoolean, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
+import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
-import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimits';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
+// Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
+import type { CostMode } from './plugins/demandControl';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -12,6 +14,10 @@ export interface GatewaySettings {
   cors: CorsOptions;
   /** `MAX_DOCUMENT_LENGTH`, `MAX_TOKENS`, `MAX_NESTING`, `MAX_DEPTH`, `MAX_ALIASES`, `MAX_ROOT_FIELDS`, `MAX_DIRECTIVES`, `MAX_SELECTIONS`, `MAX_ERRORS`; defaults in `DEFAULT_OPERATION_LIMITS`. */
   limits: OperationLimits;
+  /** `MAX_COST`, the largest estimated cost of an operation; default 5000 (see docs/demandControl.md). */
+  maxCost: number;
+  /** `COST_MODE`: `enforce` (default) refuses operations over `MAX_COST`, `measure` only logs them. */
+  costMode: CostMode;
 }
 
 /** Each operation limit and the variable that sets it. */
@@ -39,6 +45,9 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
         readPositiveInt(env, LIMIT_VARIABLES[key], DEFAULT_OPERATION_LIMITS[key]),
       ]),
     ) as unknown as OperationLimits,
+    // demandControl's DEFAULT_MAX_COST (the test holds them equal).
+    maxCost: readPositiveInt(env, 'MAX_COST', 5000),
+    costMode: readChoice<CostMode>(env, 'COST_MODE', ['enforce', 'measure'], 'enforce'),
   };
 }
 

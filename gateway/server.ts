@@ -22,9 +22,11 @@ import { requestIdPlugin } from './plugins/requestId';
 import { identityPlugin } from './plugins/identity';
 import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
+import { costSchemaFromSupergraph, demandControlPlugin, type CostMode } from './plugins/demandControl';
 import { errorShapingPlugin } from './plugins/errorShaping';
 import { accessLogPlugin } from './plugins/accessLog';
-import { operationLimitsPlugin, type OperationLimits } from './plugins/operationLimits';
+import { operationLimitsPlugin } from './plugins/operationLimits';
+import type { OperationLimits } from './plugins/operationLimitsSettings';
 import { SubscriptionService } from './subscriptions/subscriptionService';
 import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
 
@@ -55,7 +57,11 @@ export interface GatewayOptions {
   limits?: Partial<OperationLimits>;
   /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
   cors?: CorsOptions;
-  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, error shaping, access log). Default none. */
+  /** The largest estimated cost of an operation (demand control). Default 5000. */
+  maxCost?: number;
+  /** `enforce` refuses operations over `maxCost`, `measure` only logs them. Default `enforce`. */
+  costMode?: CostMode;
+  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, demand control, error shaping, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
   clock?: Clock;
@@ -92,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
+    demandControlPlugin({ schema: costSchemaFromSupergraph(supergraph.sdl), maxCost: options.maxCost, mode: options.costMode, logger }),
     errorShapingPlugin({ production: options.production, logger }),
     // After every plugin that may add errors to a result: it caps their number.
     operationLimitsPlugin({ schema: supergraph.supergraph.apiSchema().toGraphQLJSSchema(), limits: options.limits }),

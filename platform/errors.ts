@@ -39,6 +39,8 @@ export enum ErrorCode {
   PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
   /** A document with several operations and no `operationName`, or an `operationName` it does not contain. */
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  /** The operation's estimated cost exceeds the gateway's maximum (`MAX_COST`); the message names both. */
+  COST_ESTIMATED_TOO_EXPENSIVE = 'COST_ESTIMATED_TOO_EXPENSIVE',
 }
 
 /** An `ErrorCode` or its string value, for callers that write the code as a literal. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../platform/logger';
 import type { GatewayPlugin } from './gatewayPlugin';
+import { estimatedCostOf } from './demandControl';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -10,7 +11,8 @@ export interface AccessLogOptions {
 /**
  * The access log: at `info`, one line per operation whatever its transport
  * — request id, transport, operation name and type, duration, HTTP status
- * (when the transport has one), error codes and the caller's user id. Never
+ * (when the transport has one), error codes, the estimated cost (when demand
+ * control estimated one) and the caller's user id. Never
  * variables, tokens or passwords. Requests refused before any operation ran
  * (a bad token, a disallowed origin, an oversized body) get their line too.
  */
@@ -22,6 +24,7 @@ export function accessLogPlugin(options: AccessLogOptions): GatewayPlugin {
     onEnd(operation) {
       const durationMs = Math.round(performance.now() - operation.startedAt);
       const type = operation.operation?.operation ?? null;
+      const cost = estimatedCostOf(operation);
       const entry = {
         requestId: operation.id,
         transport: operation.request.transport,
@@ -30,6 +33,7 @@ export function accessLogPlugin(options: AccessLogOptions): GatewayPlugin {
         durationMs,
         ...(operation.status !== undefined ? { status: operation.status } : {}),
         errorCodes: operation.errorCodes,
+        ...(cost !== undefined ? { cost } : {}),
         userId: operation.request.viewer?.userId ?? null,
       };
       if (durationMs >= slowMs && type !== 'subscription') logger.warn(entry, 'slow operation');

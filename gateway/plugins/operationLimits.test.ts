@@ -3,7 +3,8 @@ import path from 'node:path';
 import { GraphQLError, getIntrospectionQuery, parse } from 'graphql';
 import { loadSupergraph } from '../supergraph';
 import { GatewayPipeline } from './gatewayPlugin';
-import { DEFAULT_OPERATION_LIMITS, measureSelections, operationLimitsPlugin, type OperationLimits } from './operationLimits';
+import { measureSelections, operationLimitsPlugin } from './operationLimits';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './operationLimitsSettings';
 
 const schema = loadSupergraph(path.resolve(__dirname, '../../schema/supergraph.graphql')).supergraph.apiSchema().toGraphQLJSSchema();
 

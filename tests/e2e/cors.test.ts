@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { CORS_ALLOWED_HEADERS } from '../../gateway/http/cors';
+import { readGatewaySettings } from '../../gateway/gatewayConfig';
+import { readCommonConfig } from '../../platform/config';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 
@@ -9,7 +11,7 @@ describe(`CORS (${testStorageKind()})`, () => {
   let t: TestStack;
   beforeAll(async () => {
     t = await startTestStack({
-      gateway: { introspection: true, maxBodyBytes: 1024 * 1024, cors: { origins: ['https://shop.example.com'], allowLocalhost: true } },
+      gateway: { ...readGatewaySettings({}, readCommonConfig({})), cors: { origins: ['https://shop.example.com'], allowLocalhost: true } },
     });
   });
   afterAll(async () => {
