@@ -18,7 +18,7 @@ type Kind = 'query' | 'subscription';
 interface Hostile {
   name: string;
   document(kind: Kind): string;
-  code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED';
+  code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'COST_ESTIMATED_TOO_EXPENSIVE';
   /** What the message must say: the limit's setting. */
   names: RegExp;
   /** Too long for a URL (Node refuses request heads over 16 KiB with 431 before any code runs). */
@@ -71,6 +71,16 @@ const HOSTILE: Hostile[] = [
     document: (kind) => `${kind} { ${'__typename '.repeat(25)}}`,
     code: 'GRAPHQL_VALIDATION_FAILED',
     names: /MAX_ROOT_FIELDS\): it has 25\./,
+  },
+  {
+    name: 'cost explosion',
+    // Valid and small, but 100 × 100 × 100 reviews: only the cost estimate refuses it.
+    document: (kind) =>
+      kind === 'query'
+        ? `query { products(first: 100) { edges { node { reviews(first: 100) { edges { node { author { reviews(first: 100) { edges { node { body } } } } } } } } } } }`
+        : `subscription { reviewAdded(productId: "${SEED_PRODUCTS[0]!.id}") { review { product { reviews(first: 100) { edges { node { author { reviews(first: 100) { edges { node { product { reviews(first: 100) { edges { node { body } } } } } } } } } } } } } } }`,
+    code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+    names: /maximum of 5000/,
   },
   {
     name: 'oversized document',
