@@ -28,4 +28,15 @@ describe('gateway settings', () => {
     expect(readGatewaySettings({ MAX_BODY_BYTES: '2048' }, production)).toMatchObject({ introspection: false, maxBodyBytes: 2048 });
     expect(readGatewaySettings({ INTROSPECTION: 'true' }, production).introspection).toBe(true);
   });
+
+  it.each([
+    [{}, 'filter'],
+    [{ AUTHORIZATION_MODE: 'reject' }, 'reject'],
+  ])('given AUTHORIZATION_MODE %j, when the settings are read, then the mode is %s', (env, mode) => {
+    expect(readGatewaySettings(env, readCommonConfig({})).authorizationMode).toBe(mode);
+  });
+
+  it('given an unknown AUTHORIZATION_MODE, when the settings are read, then it is a ConfigError naming the choices', () => {
+    expect(() => readGatewaySettings({ AUTHORIZATION_MODE: 'strict' }, readCommonConfig({}))).toThrow(/AUTHORIZATION_MODE must be one of filter, reject/);
+  });
 });

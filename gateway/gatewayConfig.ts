@@ -1,5 +1,6 @@
-import { ConfigError, readBoolean, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
+import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
+import type { AuthorizationMode } from './plugins/authorization';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -9,7 +10,12 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** `CORS_ORIGINS` and `CORS_MAX_AGE_SECONDS`. */
   cors: CorsOptions;
+  /** `AUTHORIZATION_MODE`: `filter` (default; fields the caller may not see are null with an error) or `reject` (the whole operation is refused). */
+  authorizationMode?: AuthorizationMode;
 }
+
+// Spelled out here so reading the settings loads nothing of GraphQL.
+const AUTHORIZATION_MODES = ['filter', 'reject'] as const satisfies readonly AuthorizationMode[];
 
 /** Reads and checks the gateway's settings; throws `ConfigError` for the first bad one. */
 export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySettings {
@@ -17,6 +23,7 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     introspection: readBoolean(env, 'INTROSPECTION', !common.production),
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', 1024 * 1024),
     cors: { ...readCorsOrigins(env, common.production), maxAgeSeconds: readPositiveInt(env, 'CORS_MAX_AGE_SECONDS', 600) },
+    authorizationMode: readChoice(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
   };
 }
 
