@@ -45,4 +45,15 @@ describe('gateway settings', () => {
     expect(() => readGatewaySettings({ [name]: value }, readCommonConfig({}))).toThrow(ConfigError);
     expect(() => readGatewaySettings({ [name]: value }, readCommonConfig({}))).toThrow(message);
   });
+
+  it.each([
+    [{}, 'filter'],
+    [{ AUTHORIZATION_MODE: 'reject' }, 'reject'],
+  ])('given AUTHORIZATION_MODE %j, when the settings are read, then the mode is %s', (env, mode) => {
+    expect(readGatewaySettings(env, readCommonConfig({})).authorizationMode).toBe(mode);
+  });
+
+  it('given an unknown AUTHORIZATION_MODE, when the settings are read, then it is a ConfigError naming the choices', () => {
+    expect(() => readGatewaySettings({ AUTHORIZATION_MODE: 'strict' }, readCommonConfig({}))).toThrow(/AUTHORIZATION_MODE must be one of filter, reject/);
+  });
 });

@@ -3,6 +3,7 @@ import type { CorsOptions } from './http/cors';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
 // Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
 import type { CostMode } from './plugins/demandControl';
+import type { AuthorizationMode } from './plugins/authorization';
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -18,7 +19,12 @@ export interface GatewaySettings {
   maxCost: number;
   /** `COST_MODE`: `enforce` (default) refuses operations over `MAX_COST`, `measure` only logs them. */
   costMode: CostMode;
+  /** `AUTHORIZATION_MODE`: `filter` (default; fields the caller may not see are null with an error) or `reject` (the whole operation is refused). */
+  authorizationMode?: AuthorizationMode;
 }
+
+// Spelled out here so reading the settings loads nothing of GraphQL.
+const AUTHORIZATION_MODES = ['filter', 'reject'] as const satisfies readonly AuthorizationMode[];
 
 /** Each operation limit and the variable that sets it. */
 const LIMIT_VARIABLES: Record<keyof OperationLimits, string> = {
@@ -48,6 +54,7 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     // demandControl's DEFAULT_MAX_COST (the test holds them equal).
     maxCost: readPositiveInt(env, 'MAX_COST', 5000),
     costMode: readChoice<CostMode>(env, 'COST_MODE', ['enforce', 'measure'], 'enforce'),
+    authorizationMode: readChoice(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
   };
 }
 

@@ -20,6 +20,7 @@ import { GatewayPipeline, type GatewayPlugin } from './plugins/gatewayPlugin';
 import { apolloPipelineAdapter } from './plugins/apolloAdapter';
 import { requestIdPlugin } from './plugins/requestId';
 import { identityPlugin } from './plugins/identity';
+import { authorizationPlugin, type AuthorizationMode } from './plugins/authorization';
 import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
 import { costSchemaFromSupergraph, demandControlPlugin, type CostMode } from './plugins/demandControl';
@@ -61,7 +62,9 @@ export interface GatewayOptions {
   maxCost?: number;
   /** `enforce` refuses operations over `maxCost`, `measure` only logs them. Default `enforce`. */
   costMode?: CostMode;
-  /** Plugins run after the gateway's own (request id, identity, operation resolution, introspection policy, demand control, error shaping, access log). Default none. */
+  /** What a field the caller may not see does to its operation (`@authenticated`, `@requiresScopes`). Default `filter`. */
+  authorizationMode?: AuthorizationMode;
+  /** Plugins run after the gateway's own (request id, identity, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
   clock?: Clock;
@@ -96,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const pipeline = new GatewayPipeline([
     requestIdPlugin(),
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
+    authorizationPlugin({ supergraph, mode: options.authorizationMode }),
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
     demandControlPlugin({ schema: costSchemaFromSupergraph(supergraph.sdl), maxCost: options.maxCost, mode: options.costMode, logger }),
@@ -109,7 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The data sources are kept: subscriptions fetch entities through the same ones queries use.
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraph.sdl,
+    supergraphSdl: supergraph.executionSdl,
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline)),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => pipeline.plan((requestContext.context as GatewayContext).operation, queryPlan),
     logger,

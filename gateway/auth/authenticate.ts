@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey } from 'jose';
 import { isRole, type Viewer } from '../../platform/auth/identity';
 import { systemClock, type Clock } from '../../platform/clock';
+import { parseScopeClaim } from '../../platform/auth/scopes';
 
 export interface TokenVerifierOptions {
   /** Where the accounts subgraph serves its public keys, e.g. `http://127.0.0.1:4001/.well-known/jwks.json`. */
@@ -26,8 +27,12 @@ export class AuthenticationFailed extends Error {
   }
 }
 
-/** A verified caller with when its token expires (ms since the epoch), or null for an anonymous one. */
-export type AuthenticatedViewer = (NonNullable<Viewer> & { expiresAt: number }) | null;
+/**
+ * A verified caller with when its token expires (ms since the epoch) and the
+ * scopes its token grants (the `scope` claim; absent means none), or null for
+ * an anonymous one.
+ */
+export type AuthenticatedViewer = (NonNullable<Viewer> & { expiresAt: number; scopes?: readonly string[] }) | null;
 
 /** Turns an `Authorization` header into the caller; throws `AuthenticationFailed`. */
 export type Authenticate = (headers: Pick<IncomingHttpHeaders, 'authorization'>) => Promise<AuthenticatedViewer>;
@@ -56,7 +61,15 @@ export function createAuthenticator(options: TokenVerifierOptions): Authenticate
       if (typeof payload.sub !== 'string' || !isRole(payload.role)) {
         throw new AuthenticationFailed('invalid', 'The token lacks a subject or a valid role.');
       }
-      return { userId: payload.sub, role: payload.role, expiresAt: (payload.exp ?? Number.MAX_SAFE_INTEGER / 1000) * 1000 };
+      if (payload.scope !== undefined && typeof payload.scope !== 'string') {
+        throw new AuthenticationFailed('invalid', `The token's scope claim must be a space-separated string, got ${typeof payload.scope}.`);
+      }
+      return {
+        userId: payload.sub,
+        role: payload.role,
+        expiresAt: (payload.exp ?? Number.MAX_SAFE_INTEGER / 1000) * 1000,
+        scopes: parseScopeClaim(payload.scope),
+      };
     } catch (error) {
       if (error instanceof AuthenticationFailed) throw error;
       if (error instanceof errors.JWTExpired) throw new AuthenticationFailed('invalid', 'The token has expired; log in again.');

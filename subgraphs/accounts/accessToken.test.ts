@@ -39,4 +39,13 @@ describe('issueAccessToken', () => {
     expect(claims).toMatchObject({ iss: 'i', aud: 'a', iat: Date.parse('2030-05-06T07:08:09Z') / 1000 });
     expect(decodeProtectedHeader(token).kid).toBe(key.kid);
   });
+
+  it.each([
+    ['an ADMIN', 'ADMIN' as const, 'catalog:write inventory:write read-models:rebuild'],
+    ['a CUSTOMER', 'CUSTOMER' as const, ''],
+  ])('given %s, when a token is issued, then its scope claim holds the scopes of that role', async (_, role, scope) => {
+    const { token } = await issueAccessToken(key, DEFAULT_JWT_SETTINGS, { ...identity, role }, new Date());
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims.scope).toBe(scope);
+  });
 });

@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import type { Identity } from '../../platform/auth/identity';
+import { SCOPES_BY_ROLE } from '../../platform/auth/scopes';
 import type { SigningKey } from './signingKey';
 import type { User } from './domain/user';
 
@@ -22,14 +23,15 @@ export interface AccessToken {
 }
 
 /**
- * Signs an ES256 JWT for `identity`: `sub` (user id), `role`, `iss`, `aud`,
+ * Signs an ES256 JWT for `identity`: `sub` (user id), `role`, `scope` (the
+ * role's scopes, space-separated: `SCOPES_BY_ROLE`; empty for a CUSTOMER), `iss`, `aud`,
  * `iat` and `exp` counted from `now` (the injected clock), with the key's
  * thumbprint as `kid` so verifiers pick the right key from the JWKS.
  */
 export async function issueAccessToken(key: SigningKey, settings: JwtSettings, identity: Identity, now: Date): Promise<AccessToken> {
   const issuedAt = Math.floor(now.getTime() / 1000);
   const expiresAt = issuedAt + settings.ttlSeconds;
-  const token = await new SignJWT({ role: identity.role })
+  const token = await new SignJWT({ role: identity.role, scope: SCOPES_BY_ROLE[identity.role].join(' ') })
     .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
     .setSubject(identity.userId)
     .setIssuer(settings.issuer)

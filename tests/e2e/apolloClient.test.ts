@@ -65,6 +65,10 @@ interface Received {
   unsubscribe(): void;
 }
 
+// GraphQLWsLink reads the browser's global `WebSocket` when a graphql-ws `error` message (a refused
+// subscription) arrives (`isLikeErrorEvent`); Node 20 has none (Node 22 does), so the test gives it the one browsers have.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
 /** Every subscription still open, so a failed test does not leave it running (client.stop() does not end them). */
 const open = new Set<{ unsubscribe(): void }>();
 
