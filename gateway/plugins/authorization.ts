@@ -181,7 +181,10 @@ export function authorizationPlugin(options: AuthorizationPluginOptions): Gatewa
         return;
       }
       const dataNull = nullsData(result.patch, variables);
-      if (mode === 'reject' || (definition.operation === 'subscription' && (result.empty || dataNull))) throw refusal(denied);
+      // Reject mode refuses the request as such (401/403); a subscription left with nothing to run is refused as GraphQL over HTTP answers a query
+      // whose data is null (200 with the errors; an `error` message over graphql-ws).
+      if (mode === 'reject') throw refusal(denied, true);
+      if (definition.operation === 'subscription' && (result.empty || dataNull)) throw refusal(denied, false);
       // When `data` is null anyway, nothing runs: no mutation writes what nobody may see.
       operation.document = dataNull ? result.nothing! : result.document;
       operation.state.set(STATE, { patch: result.patch, dataNull, variables } satisfies OperationState);
@@ -475,14 +478,19 @@ function nullsData(patch: Patch, variables: Readonly<Record<string, unknown>>, p
   return undefined;
 }
 
-function refusal(denied: readonly Removal[]): GraphQLError {
+function refusal(denied: readonly Removal[], withStatus: boolean): GraphQLError {
   const unauthenticated = denied.some((removal) => removal.code === ErrorCode.UNAUTHENTICATED);
   const coordinates = [...new Set(denied.map((removal) => removal.coordinate))];
   const shown = coordinates.slice(0, 5).join(', ') + (coordinates.length > 5 ? ` and ${coordinates.length - 5} more` : '');
   const first = denied.find((removal) => removal.code === (unauthenticated ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN))!;
   return new GraphQLError(
     denied.length === 1 ? first.message : `This operation selects fields the caller may not see (${shown}); the first: ${first.message}`,
-    { extensions: { code: unauthenticated ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, http: { status: unauthenticated ? 401 : 403 } } },
+    {
+      extensions: {
+        code: unauthenticated ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN,
+        ...(withStatus ? { http: { status: unauthenticated ? 401 : 403 } } : {}),
+      },
+    },
   );
 }
 
