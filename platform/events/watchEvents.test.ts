@@ -112,8 +112,7 @@ describe('watchEvents (on the in-memory bus)', () => {
     await bus.publish(tick(2));
     await expect(first).resolves.toEqual({ value: 1, done: false });
     await expect(second).rejects.toThrow('cannot map 2');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(liveWatchCount()).toBe(before);
+    await eventually(() => liveWatchCount() === before, 'the failed watch to stop', 2000);
   });
 
   it('given a select that throws during the replay, then the watch is never counted and the first read fails', async () => {
@@ -123,8 +122,7 @@ describe('watchEvents (on the in-memory bus)', () => {
       throw new Error('bad event');
     });
     await expect(events.next()).rejects.toThrow('bad event');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(liveWatchCount()).toBe(before);
+    await eventually(() => liveWatchCount() === before, 'the failed watch to stop', 2000);
   });
 
   it('given a closed bus, then it rejects instead of returning an iterator', async () => {
