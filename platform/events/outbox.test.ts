@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { openTestStorage, testStorageKind, type TestStorage } from '../../tests/support/testStorage';
 import { testEventBusKind } from '../../tests/support/testEventBus';
 import { startTcpProxy } from '../../tests/support/tcpProxy';
@@ -88,7 +88,7 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
       causationId: null,
       data: {},
     };
-    let handled = 0;
+    const handled: string[] = [];
     const subscription = await startConsumer({
       bus,
       db,
@@ -98,20 +98,23 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
         name: 'shop.counter',
         domain: 'other',
         types: ['Counted'],
-        handle: async (_e, tx) => {
-          handled += 1;
-          await tx.query(`insert into shop.totals (aggregate_id, n) values ('x', 1) on conflict (aggregate_id) do update set n = shop.totals.n + 1`);
+        handle: async (e, tx) => {
+          handled.push(e.aggregateId);
+          await tx.query(`insert into shop.totals (aggregate_id, n) values ($1, 1) on conflict (aggregate_id) do update set n = shop.totals.n + 1`, [
+            e.aggregateId,
+          ]);
         },
       },
     });
     await bus.publish(event);
     // A second copy under a new bus id, as after a relay crash before marking the row sent.
     await bus.publish({ ...event, eventId: event.eventId.toUpperCase() });
-    await eventually(async () => (await db.query<{ n: number }>(`select n from shop.totals where aggregate_id = 'x'`))[0]?.n === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A later event on the same stream: the consumer reads in order, so once it is handled the copy has been dealt with.
+    await bus.publish({ ...event, eventId: randomUUID(), aggregateId: 'marker' });
+    await eventually(async () => (await db.query<{ n: number }>(`select n from shop.totals where aggregate_id = 'marker'`))[0]?.n === 1, 'the marker handled');
     await subscription.stop();
     await bus.close();
-    expect(handled).toBe(1);
+    expect(handled).toEqual(['x', 'marker']);
     expect((await db.query<{ n: number }>(`select n from shop.totals where aggregate_id = 'x'`))[0]?.n).toBe(1);
   });
 
@@ -154,7 +157,8 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
         await eventually(async () => (await outbox.unpublished(db, 1)).length === 0);
         await proxy.cut();
         await append('during-outage', 5);
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Nothing else is unsent, so a failing relay has tried these rows and the broker refused them.
+        await eventually(() => relay.status().failing, 'the relay to fail to publish');
         expect((await outbox.unpublished(db, 100)).map((e) => e.aggregateId)).toEqual(Array(5).fill('during-outage'));
         await proxy.restore();
         await eventually(async () => (await outbox.unpublished(db, 1)).length === 0, 'the broker to get everything', 20_000);
@@ -165,12 +169,15 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
         // Earlier tests' events went to other buses; this bus has seen what this test appended, and every row unsent before it.
         const ours = (await outbox.read(db, 0, 10_000)).filter((e) => e.aggregateId.endsWith('-outage'));
         const fromThisTest = () => seen.filter((e) => e.aggregateId.endsWith('-outage'));
-        await eventually(() => fromThisTest().length >= ours.length, 'the broker to get everything', 20_000);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // A marker appended last: the relay publishes in log order and the observer reads in stream order, so a repeat would come before it.
+        await append('marker');
+        await eventually(() => seen.some((e) => e.aggregateId === 'marker'), 'the marker to reach the observer', 20_000);
         await sub.stop();
         expect(fromThisTest().map((e) => e.eventId)).toEqual(ours.map((e) => e.eventId));
         expect(ours.map((e) => e.aggregateId)).toEqual([...Array(3).fill('before-outage'), ...Array(5).fill('during-outage')]);
       } finally {
+        // Reachable again before closing, or a failure above would leave the bus draining forever.
+        await proxy.restore().catch(() => undefined);
         await relay.stop();
         await bus.close();
         await observer.deleteStreams();

@@ -3,6 +3,7 @@ import { DomainError, ErrorCode } from '../errors';
 import type { DomainEvent } from './event';
 import { InMemoryEventBus } from './inMemoryEventBus';
 import { liveWatchCount, watchEvents } from './watchEvents';
+import { eventually } from '../../tests/support/eventually';
 
 /** A `Tick` (or `type`) event of the `clock` domain carrying `n`. */
 function tick(n: number, type = 'Tick'): DomainEvent {
@@ -87,8 +88,7 @@ describe('watchEvents (on the in-memory bus)', () => {
     const before = liveWatchCount();
     const events = await watchEvents(bus, { domain: 'clock', maxQueued: 3, maxStallMs: 50 }, nOf);
     for (let n = 1; n <= 10; n += 1) await bus.publish(tick(n));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(liveWatchCount()).toBe(before);
+    await eventually(() => liveWatchCount() === before, 'the stalled watch to stop', 2000);
     const failure = await events.next().then(
       () => null,
       (error: unknown) => error,
@@ -112,8 +112,7 @@ describe('watchEvents (on the in-memory bus)', () => {
     await bus.publish(tick(2));
     await expect(first).resolves.toEqual({ value: 1, done: false });
     await expect(second).rejects.toThrow('cannot map 2');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(liveWatchCount()).toBe(before);
+    await eventually(() => liveWatchCount() === before, 'the failed watch to stop', 2000);
   });
 
   it('given a select that throws during the replay, then the watch is never counted and the first read fails', async () => {
@@ -123,8 +122,7 @@ describe('watchEvents (on the in-memory bus)', () => {
       throw new Error('bad event');
     });
     await expect(events.next()).rejects.toThrow('bad event');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(liveWatchCount()).toBe(before);
+    await eventually(() => liveWatchCount() === before, 'the failed watch to stop', 2000);
   });
 
   it('given a closed bus, then it rejects instead of returning an iterator', async () => {

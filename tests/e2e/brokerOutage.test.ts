@@ -63,7 +63,10 @@ onNats(`broker outage (${testStorageKind()}, nats)`, () => {
       expect(placed.placeOrder.order.status).toBe('PENDING');
       orderIds.push(placed.placeOrder.order.id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // After the settle nothing else was unsent, so an orders relay waiting for the bus has tried these events and been refused.
+    const ordersReady = t.stack.subgraphs.orders.url.replace(/\/graphql$/, '/ready');
+    const relayState = async () => ((await (await fetch(ordersReady)).json()) as { outboxRelay: string }).outboxRelay;
+    await eventually(async () => (await relayState()) === 'waiting for the event bus', 'the orders relay to fail to publish');
     const db = t.storage.database('check');
     const [waiting] = await db.query<{ n: string }>(`select count(*) as n from orders.outbox where published_at is null`);
     expect(Number(waiting?.n)).toBeGreaterThanOrEqual(10);

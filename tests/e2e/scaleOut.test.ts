@@ -10,6 +10,7 @@ import { wsClient, wsSubscribe } from '../support/subscriptionClients';
 import { NatsEventBus } from '../../platform/events/natsEventBus';
 import { startStack, type RunningStack } from '../../embedded/startStack';
 import { SEED_PRODUCTS } from '../../platform/seedData';
+import { liveWatchCount } from '../../platform/events/watchEvents';
 
 /**
  * Two complete instances — two gateways, two of every subgraph — over one
@@ -58,28 +59,38 @@ onNats(`scale-out (${testStorageKind()}, nats)`, () => {
     const query = `subscription { orderStatusChanged { orderId status order { lines { product { name } } } } }`;
     const viaA = wsSubscribe(wsClient(a.url, alice), query);
     const viaB = wsSubscribe(wsClient(b.gateway.url, alice), query);
+    // Both instances run in this process: two live watches are the two orders instances' watches.
     await eventually(
-      () => a.stack.gateway.subscriptions.upstreamCount === 1 && b.gateway.subscriptions.upstreamCount === 1,
-      'one upstream subscription per gateway',
+      () => a.stack.gateway.subscriptions.upstreamCount === 1 && b.gateway.subscriptions.upstreamCount === 1 && liveWatchCount() === 2,
+      'one upstream subscription per gateway, each watching in its orders instance',
     );
-    // The watch in each orders instance starts just after its subscribe arrives.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const place = async (productIndex: number): Promise<string> => {
+      const placed = await a.queryOk(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
+        { input: { lines: [{ productId: SEED_PRODUCTS[productIndex]!.id, quantity: 1 }] } },
+        alice,
+      );
+      return placed.placeOrder.order.id;
+    };
+    const tells = (id: string, status: string) => (r: any) => r.data?.orderStatusChanged?.orderId === id && r.data.orderStatusChanged.status === status;
     const product = SEED_PRODUCTS[15]!;
-    const placed = await a.queryOk(
-      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`,
-      { input: { lines: [{ productId: product.id, quantity: 1 }] } },
-      alice,
-    );
-    const orderId: string = placed.placeOrder.order.id;
+    const orderId = await place(15);
+    for (const sub of [viaA, viaB]) await sub.waitUntil(tells(orderId, 'CONFIRMED'));
+    // A second order is the marker: its events follow the first's in the stream, so a repeat of those would arrive before them.
+    const marker = await place(16);
+    for (const sub of [viaA, viaB]) await sub.waitUntil(tells(marker, 'CONFIRMED'));
     for (const sub of [viaA, viaB]) {
-      await sub.waitFor(2);
-    }
-    // Anything duplicated would have arrived by now.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    for (const sub of [viaA, viaB]) {
-      const mine = sub.results.filter((r) => r.data.orderStatusChanged.orderId === orderId);
-      expect(mine.map((r) => r.data.orderStatusChanged.status)).toEqual(['PENDING', 'CONFIRMED']);
-      expect(mine[1].data.orderStatusChanged.order.lines[0].product.name).toBe(product.name);
+      const story = sub.results
+        .map((r) => [r.data?.orderStatusChanged?.orderId, r.data?.orderStatusChanged?.status])
+        .filter(([id]) => id === orderId || id === marker);
+      expect(story).toEqual([
+        [orderId, 'PENDING'],
+        [orderId, 'CONFIRMED'],
+        [marker, 'PENDING'],
+        [marker, 'CONFIRMED'],
+      ]);
+      const confirmed = sub.results.find(tells(orderId, 'CONFIRMED'));
+      expect(confirmed.data.orderStatusChanged.order.lines[0].product.name).toBe(product.name);
     }
     // The saga ran once although two instances of each consumer were subscribed.
     const db = a.storage.database('check');

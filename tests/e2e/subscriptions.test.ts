@@ -2,7 +2,7 @@ import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { testEventBusKind } from '../support/testEventBus';
 import { eventually } from '../support/eventually';
-import { multipartSubscribe, wsClient, wsSubscribe } from '../support/subscriptionClients';
+import { multipartSubscribe, wsClient, wsSubscribe, type TestSubscription } from '../support/subscriptionClients';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 import { liveWatchCount } from '../../platform/events/watchEvents';
 
@@ -31,6 +31,12 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     return data.placeOrder.order.id;
   }
 
+  /** Each result of an `orderStatusChanged` subscription as [orderId, status]. */
+  const story = (s: TestSubscription) => s.results.map((r) => [r.data?.orderStatusChanged?.orderId, r.data?.orderStatusChanged?.status]);
+  /** Whether `result` tells of `orderId` reaching `status`. */
+  const tells = (orderId: string, status: string) => (result: any) =>
+    result.data?.orderStatusChanged?.orderId === orderId && result.data.orderStatusChanged.status === status;
+
   it('delivers PENDING then CONFIRMED over graphql-ws, with fields from products and inventory; other customers get nothing', async () => {
     const mine = wsSubscribe(wsClient(t.url, alice), ORDER_STATUS);
     const theirs = wsSubscribe(wsClient(t.url, bob), ORDER_STATUS);
@@ -42,8 +48,13 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     expect(pending.data.orderStatusChanged).toMatchObject({ orderId, status: 'PENDING' });
     expect(confirmed.data.orderStatusChanged).toMatchObject({ orderId, status: 'CONFIRMED' });
     expect(confirmed.data.orderStatusChanged.order.lines).toEqual([{ quantity: 1, product: { name: product.name, stock: expect.any(Number) } }]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(theirs.results).toEqual([]);
+    // Bob's own order, placed after Alice's: his watch reads the stream in order, so anything of hers would reach him before it.
+    const bobsOrder = await place(bob, 9, 1);
+    await theirs.waitUntil(tells(bobsOrder, 'CONFIRMED'));
+    expect(story(theirs)).toEqual([
+      [bobsOrder, 'PENDING'],
+      [bobsOrder, 'CONFIRMED'],
+    ]);
     await Promise.all([mine.close(), theirs.close()]);
     await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0 && liveWatchCount() === 0, 'upstream subscriptions and subgraph watches released');
   });
@@ -74,12 +85,17 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
     const b = await place(alice, 8, 1);
     await t.settle();
     const resumed = wsSubscribe(wsClient(t.url, alice), ORDER_STATUS, { after: lastCursor });
-    const results = await resumed.waitFor(3);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Order c, placed now, is the marker: its events follow everything missed in the stream, so a repeat would arrive before them.
+    const c = await place(alice, 11, 1);
+    await resumed.waitUntil(tells(c, 'CONFIRMED'));
     await resumed.close();
-    // Exactly the three events missed; a's confirmation and b's placement may interleave either way in the stream.
-    const received = results.map((r) => [r.data.orderStatusChanged.orderId, r.data.orderStatusChanged.status]);
-    expect([...received].sort()).toEqual(
+    const received = story(resumed);
+    expect(received.slice(-2)).toEqual([
+      [c, 'PENDING'],
+      [c, 'CONFIRMED'],
+    ]);
+    // Before them, exactly the three events missed; a's confirmation and b's placement may interleave either way in the stream.
+    expect(received.slice(0, -2).sort()).toEqual(
       [
         [a, 'CONFIRMED'],
         [b, 'PENDING'],

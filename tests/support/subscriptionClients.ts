@@ -7,34 +7,54 @@ export interface TestSubscription {
   results: any[];
   /** Resolves when at least `count` results have arrived (rejects after `timeoutMs`, default 15 s). */
   waitFor(count: number, timeoutMs?: number): Promise<any[]>;
+  /**
+   * Resolves when a result for which `found` holds has arrived (rejects after
+   * `timeoutMs`, default 15 s): wait for a marker, then assert on what came before it.
+   */
+  waitUntil(found: (result: any) => boolean, timeoutMs?: number): Promise<any[]>;
   /** Resolves when the server completed or errored the subscription; the error, if any. */
   ended: Promise<unknown>;
   /** Unsubscribes (and, for graphql-ws, closes the connection). */
   close(): Promise<void>;
 }
 
-/** Results as they arrive, and a promise for when at least `count` have: shared by every test client here and in the e2e suites. */
+/**
+ * Results as they arrive, and promises for when at least `count` have or one
+ * a predicate picks has: shared by every test client here and in the e2e suites.
+ */
 export function resultCollector() {
   const results: any[] = [];
   const waiters: Array<() => void> = [];
+  /** Resolves once `done()` holds, checked on every result; rejects with `failure()` after `timeoutMs`. */
+  const until = (done: () => boolean, failure: () => string, timeoutMs: number): Promise<any[]> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${failure()}: ${JSON.stringify(results)}`)), timeoutMs);
+      const check = () => {
+        if (done()) {
+          clearTimeout(timer);
+          resolve(results);
+        } else waiters.push(check);
+      };
+      check();
+    });
   return {
     results,
     push(result: unknown) {
       results.push(result);
       for (const wake of waiters.splice(0)) wake();
     },
-    waitFor(count: number, timeoutMs = 15_000): Promise<any[]> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`Got ${results.length} of ${count} results: ${JSON.stringify(results)}`)), timeoutMs);
-        const check = () => {
-          if (results.length >= count) {
-            clearTimeout(timer);
-            resolve(results);
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
+    waitFor: (count: number, timeoutMs = 15_000): Promise<any[]> =>
+      until(
+        () => results.length >= count,
+        () => `Got ${results.length} of ${count} results`,
+        timeoutMs,
+      ),
+    waitUntil: (found: (result: any) => boolean, timeoutMs = 15_000): Promise<any[]> =>
+      until(
+        () => results.some(found),
+        () => `None of ${results.length} results is the one awaited`,
+        timeoutMs,
+      ),
   };
 }
 
@@ -58,6 +78,7 @@ export function wsSubscribe(client: Client, query: string, variables?: Record<st
   return {
     results: c.results,
     waitFor: c.waitFor,
+    waitUntil: c.waitUntil,
     ended,
     close: async () => {
       unsubscribe();
@@ -128,6 +149,7 @@ export function multipartSubscribe(
   return {
     results: c.results,
     waitFor: c.waitFor,
+    waitUntil: c.waitUntil,
     ended,
     status,
     heartbeats: () => heartbeats,
