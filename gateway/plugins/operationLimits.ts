@@ -137,49 +137,31 @@ function scan(source: string): { tokens: number; nesting: number } {
 export function measureSelections(document: DocumentNode, cap: number): { rootFields: number; selections: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const sizes = new Map<string, number>();
+  // Per fragment, its fields at its own level ("root") and with every level below ("deep"), once each.
+  const counts = new Map<string, number>();
   const visiting = new Set<string>();
 
-  const fragmentSize = (name: string): number => {
-    const known = sizes.get(name);
+  const fragmentCount = (name: string, deep: boolean): number => {
+    const key = `${deep ? 'deep' : 'root'}:${name}`;
+    const known = counts.get(key);
     if (known !== undefined) return known;
     const fragment = fragments.get(name);
-    if (!fragment || visiting.has(name)) return 0;
-    visiting.add(name);
-    const size = selectionSize(fragment.selectionSet);
-    visiting.delete(name);
-    sizes.set(name, size);
-    return size;
-  };
-  const selectionSize = (set: SelectionSetNode): number => {
-    let size = 0;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) size += 1 + (selection.selectionSet ? selectionSize(selection.selectionSet) : 0);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) size += selectionSize(selection.selectionSet);
-      else size += fragmentSize(selection.name.value);
-      // Past the cap the exact number no longer matters; stopping early keeps the sum finite.
-      if (size > cap * 1e12) return size;
-    }
-    return size;
-  };
-  const rootCounts = new Map<string, number>();
-  const fragmentRootFields = (name: string): number => {
-    const known = rootCounts.get(name);
-    if (known !== undefined) return known;
-    const fragment = fragments.get(name);
-    if (!fragment || visiting.has(name)) return 0;
-    visiting.add(name);
-    const count = rootFieldCount(fragment.selectionSet);
-    visiting.delete(name);
-    rootCounts.set(name, count);
+    if (!fragment || visiting.has(key)) return 0;
+    visiting.add(key);
+    const count = fieldCount(fragment.selectionSet, deep);
+    visiting.delete(key);
+    counts.set(key, count);
     return count;
   };
-  const rootFieldCount = (set: SelectionSetNode): number => {
+  /** Fields of `set`, fragments inlined; with `deep`, of every level below too. */
+  const fieldCount = (set: SelectionSetNode, deep: boolean): number => {
     let count = 0;
     for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) count += 1;
-      else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet);
-      else count += fragmentRootFields(selection.name.value);
+      if (selection.kind === Kind.FIELD) count += 1 + (deep && selection.selectionSet ? fieldCount(selection.selectionSet, true) : 0);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) count += fieldCount(selection.selectionSet, deep);
+      else count += fragmentCount(selection.name.value, deep);
+      // Past the cap the exact number no longer matters; stopping early keeps the sum finite.
+      if (count > cap * 1e12) return count;
     }
     return count;
   };
@@ -188,8 +170,8 @@ export function measureSelections(document: DocumentNode, cap: number): { rootFi
   let selections = 0;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    rootFields = Math.max(rootFields, rootFieldCount(definition.selectionSet));
-    selections = Math.max(selections, selectionSize(definition.selectionSet));
+    rootFields = Math.max(rootFields, fieldCount(definition.selectionSet, false));
+    selections = Math.max(selections, fieldCount(definition.selectionSet, true));
   }
   return { rootFields, selections };
 }
