@@ -32,6 +32,15 @@ describe('toPublicError', () => {
     });
   });
 
+  it('drops the HTTP status a plugin set (extensions.http) in any mode: it is for the transport, not the client', () => {
+    const error = new GraphQLError('The operation exceeds the limit of 15 fields of depth (MAX_DEPTH): it has 16.', {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+    });
+    for (const production of [false, true]) {
+      expect(toPublicError(asFormatted(error), error, production)).toEqual({ message: error.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    }
+  });
+
   it('maps the other internal error classes to their public codes, in any mode', () => {
     for (const [original, code] of [
       [new InvalidGatewayIdentity('Identity token rejected: ERR_JWT_EXPIRED.'), ErrorCode.UNAUTHENTICATED],

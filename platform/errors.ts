@@ -107,9 +107,10 @@ export function toPublicError(formatted: GraphQLFormattedError, error: unknown, 
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
   if (!production) {
-    // Stack traces help only with faults; for an expected code they show gateway internals.
-    if (code === ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions: { ...formatted.extensions, code } };
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    // Stack traces help only with faults; for an expected code they show gateway internals. `http` is the
+    // status a plugin asked for (Apollo Server drops it from its own answers): it is for the transport, not the client.
+    const { stacktrace, http: _http, ...extensions } = formatted.extensions ?? {};
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions: { ...extensions, stacktrace, code } };
     return { ...formatted, extensions: { ...extensions, code } };
   }
   // In production only known, client-facing codes keep their message, and only `code` and `field`
