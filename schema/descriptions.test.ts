@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildASTSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isSpecifiedScalarType, parse } from 'graphql';
 
-/** Elements composition adds (federation's join and link machinery), which clients never see. */
-const FEDERATION = /^(join__|link__)/;
+/** Elements composition adds (federation's join and link machinery, the requiresScopes spec's scalar), which clients never see. */
+const FEDERATION = /^(join__|link__|requiresScopes__)/;
 
 /**
  * Schema first: every type, field, argument, input field and enum value of
