@@ -120,6 +120,10 @@ export interface CommonConfig {
   natsUrl: string | undefined;
   /** `NATS_PREFIX`, default '': prepended to stream names and subjects, so deployments can share a NATS server. */
   natsPrefix: string;
+  /** `REDIS_URL`: Redis for state shared by replicas (rate limits, persisted operations, nonces); unset: memory, per process. */
+  redisUrl: string | undefined;
+  /** `REDIS_PREFIX`, default '': prepended to every key, so deployments can share a Redis server. */
+  redisPrefix: string;
   /** `CONNECT_RETRY_SECONDS`, default 30: how long an unreachable database or broker is retried at start. */
   connectRetryMs: number;
 }
@@ -146,6 +150,8 @@ export function readCommonConfig(env: Env): CommonConfig {
     identitySecret,
     natsUrl: readUrlList(env, 'NATS_URL', ['nats:', 'tls:'])?.join(','),
     natsPrefix,
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: raw(env, 'REDIS_PREFIX') ?? '',
     connectRetryMs: readPositiveInt(env, 'CONNECT_RETRY_SECONDS', 30) * 1000,
   };
 }

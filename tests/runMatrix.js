@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the jest suites once on the embedded defaults (PGlite, in-memory bus)
 // and once more on the real services whose URLs are set (DATABASE_URL →
-// PostgreSQL, NATS_URL → JetStream), then prints one closing line
+// PostgreSQL, NATS_URL → JetStream, REDIS_URL → Redis), then prints one closing line
 // `tests: N passed, N failed` over all runs. What has no URL is left out, and
 // it says so.
 'use strict';
@@ -28,6 +28,12 @@ if (process.env.NATS_URL) {
   serviceNames.push('NATS JetStream');
 } else {
   leftOut.push('NATS JetStream: NATS_URL is not set, so events ran on the in-memory bus only (and the broker-outage suite was skipped)');
+}
+if (process.env.REDIS_URL) {
+  services.TEST_SHARED_STORE = 'redis';
+  serviceNames.push('Redis');
+} else {
+  leftOut.push('Redis: REDIS_URL is not set, so shared gateway state (rate limits, persisted operations, nonces) ran in memory only');
 }
 if (serviceNames.length) runs.push({ name: `services (${serviceNames.join(', ')})`, env: services, paths: [] });
 let passed = 0;

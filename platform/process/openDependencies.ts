@@ -7,6 +7,8 @@ import type { ConnectionPool } from '../storage/database';
 import { DataDirInUse } from '../storage/dataDirLock';
 import { openStorage } from '../storage/openStorage';
 import { connectWithRetry, StartupError } from './connectWithRetry';
+import type { SharedStore } from '../sharedState/sharedStore';
+import { MemorySharedStore } from '../sharedState/memorySharedStore';
 
 /**
  * Opens the storage the configuration names: PostgreSQL (`DATABASE_URL`),
@@ -38,6 +40,20 @@ export async function openConfiguredEventBus(config: CommonConfig, logger: Logge
   return connectWithRetry(() => openEventBus({ natsUrl, prefix: config.natsPrefix, name }), {
     variable: 'NATS_URL',
     target: `NATS at ${natsUrl.split(',').map(describeTarget).join(', ')}`,
+    timeoutMs: config.connectRetryMs,
+    logger,
+  });
+}
+
+/** Opens Redis (`REDIS_URL`), retried while unreachable for `CONNECT_RETRY_SECONDS`, or a store in this process's memory. */
+export async function openConfiguredSharedStore(config: CommonConfig, logger: Logger): Promise<SharedStore> {
+  const { redisUrl } = config;
+  if (!redisUrl) return new MemorySharedStore();
+  // Loaded only when Redis is configured.
+  const { RedisSharedStore } = require('../sharedState/redisSharedStore') as typeof import('../sharedState/redisSharedStore');
+  return connectWithRetry(() => RedisSharedStore.connect({ url: redisUrl, prefix: config.redisPrefix }), {
+    variable: 'REDIS_URL',
+    target: `Redis at ${describeTarget(redisUrl)}`,
     timeoutMs: config.connectRetryMs,
     logger,
   });
