@@ -4,7 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../../platform/errors';
 import { handleGraphQLHttp, readGraphQLBody, sendJson, sendRequestError } from '../../platform/http/graphqlHttp';
 import type { GatewayContext } from '../context';
-import { GatewayPipeline, GatewayRejection, type GatewayOperation } from '../plugins/gatewayPlugin';
+import { GatewayPipeline, GatewayRejection, httpOf, type GatewayOperation, type SentOperation } from '../plugins/gatewayPlugin';
 import { REQUEST_ID_HEADER } from '../plugins/requestId';
 import { SubscriptionService, type SubscriptionRequest } from '../subscriptions/subscriptionService';
 import { acceptsMultipartSubscriptions, serveMultipartSubscription } from '../subscriptions/multipartTransport';
@@ -67,16 +67,33 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
     }
     const read = await readGraphQLBody(req, res, options.maxBodyBytes);
     if (!read) return;
-    // Every operation text is parsed and checked by the pipeline (limits) before Apollo Server or the subscription service sees it.
-    const source = sourceOf(req, read.body);
-    if (source !== undefined) {
-      const refused = refusal(pipeline, operation, source);
-      if (refused) {
-        const status = Number((refused.extensions.http as { status?: number } | undefined)?.status ?? 400);
-        return sendJson(res, status, { errors: [pipeline.formatGraphQLError(refused, operation)] });
+    // Every operation's text is settled (persisted operations), parsed and checked (limits) by the pipeline
+    // before Apollo Server or the subscription service sees it.
+    const sent = sentOf(req, read.body);
+    let body = read.body;
+    let search: string | undefined;
+    if (sent) {
+      let source: string | undefined;
+      try {
+        source = await pipeline.resolveSource(operation, sent);
+        if (source !== undefined) pipeline.parse(operation, source);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        const { status, headers } = httpOf(error);
+        return sendJson(res, status ?? 400, { errors: [pipeline.formatGraphQLError(error, operation)] }, headers);
+      }
+      if (source !== undefined && source !== sent.query) {
+        // Apollo Server runs the text the pipeline settled on.
+        if (req.method === 'GET') {
+          const url = new URL(req.url ?? '/', 'http://localhost');
+          url.searchParams.set('query', source);
+          search = url.search;
+        } else {
+          body = { ...(read.body as Record<string, unknown>), query: source };
+        }
       }
     }
-    const subscription = subscriptionRequestOf(read.body, operation);
+    const subscription = subscriptionRequestOf(body, operation);
     if (subscription) {
       request.transport = 'multipart';
       operation.operationName = subscription.operationName ?? null;
@@ -91,7 +108,7 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
       }
       return serveMultipartSubscription(req, res, options.subscriptions, subscription, operation, { pipeline });
     }
-    await handleGraphQLHttp(options.apollo, req, res, async () => ({ operation }), options.maxBodyBytes, read);
+    await handleGraphQLHttp(options.apollo, req, res, async () => ({ operation }), options.maxBodyBytes, { body }, search);
   };
 }
 
@@ -99,23 +116,33 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The operation text of a GET (`?query=`) or of a single JSON POST; undefined when there is none (Apollo Server answers that). */
-function sourceOf(req: IncomingMessage, body: unknown): string | undefined {
-  if (req.method === 'GET') return new URL(req.url ?? '/', 'http://localhost').searchParams.get('query') ?? undefined;
+/**
+ * What a GET (`?query=`, `?extensions=`) or a single JSON POST sent for its
+ * operation; undefined when it is no such request (a batch, a malformed body:
+ * Apollo Server answers those). Extensions that are not a JSON object are
+ * left for Apollo Server to refuse.
+ */
+function sentOf(req: IncomingMessage, body: unknown): SentOperation | undefined {
+  if (req.method === 'GET') {
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    return { query: params.get('query') ?? undefined, extensions: objectOrUndefined(parseJson(params.get('extensions'))) };
+  }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const { query } = body as Record<string, unknown>;
-  return typeof query === 'string' ? query : undefined;
+  const { query, extensions } = body as Record<string, unknown>;
+  return { query: typeof query === 'string' ? query : undefined, extensions: objectOrUndefined(extensions) };
 }
 
-/** The error the pipeline refuses `source` with, or undefined when it parsed and passed every check. */
-function refusal(pipeline: GatewayPipeline, operation: GatewayOperation, source: string): GraphQLError | undefined {
+function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
   try {
-    pipeline.parse(operation, source);
+    return JSON.parse(text);
+  } catch {
     return undefined;
-  } catch (error) {
-    if (error instanceof GraphQLError) return error;
-    throw error;
   }
+}
+
+function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** The request when `body` is a single subscription operation whose document the pipeline parsed, else undefined. */

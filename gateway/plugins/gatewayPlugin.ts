@@ -56,6 +56,25 @@ export interface SubgraphRequest {
   headers: Map<string, string>;
 }
 
+/** What a client sent for one operation before its text is settled: `query` may be absent (a persisted operation sent by its hash). */
+export interface SentOperation {
+  query?: string;
+  extensions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The HTTP status and headers a refusal asks for, read from a
+ * `GraphQLError`'s `extensions.http` (as Apollo Server reads it): `status`,
+ * and `headers` as a plain object or a `Map` (e.g. `Retry-After`).
+ */
+export function httpOf(error: GraphQLError): { status?: number; headers: Record<string, string> } {
+  const http = error.extensions.http as { status?: unknown; headers?: unknown } | undefined;
+  const headers: Record<string, string> = {};
+  if (http?.headers instanceof Map) for (const [name, value] of http.headers as Map<string, string>) headers[name] = String(value);
+  else if (http?.headers && typeof http.headers === 'object') for (const [name, value] of Object.entries(http.headers)) headers[name] = String(value);
+  return { status: typeof http?.status === 'number' ? http.status : undefined, headers };
+}
+
 /** A result about to be sent: an HTTP response, or one subscription event. Its errors are already shaped by `formatError`. */
 export interface OutgoingResult {
   data?: Record<string, unknown> | null;
@@ -89,6 +108,13 @@ export interface GatewayPlugin {
   readonly name: string;
   /** A request or WebSocket connection arrived, before its body is read. Throw `GatewayRejection` to refuse it. */
   onRequest?(request: GatewayRequest): void | Promise<void>;
+  /**
+   * An operation arrived, its text perhaps not (a persisted operation sent by
+   * hash). Return the text to run, or undefined to keep what was sent; throw
+   * a `GraphQLError` (with `extensions.code`, and `extensions.http`) to refuse
+   * it. Runs on every transport before `parse`.
+   */
+  onResolveSource?(operation: GatewayOperation, sent: SentOperation): string | undefined | Promise<string | undefined>;
   /** Options for parsing every document (e.g. `maxTokens`); where plugins disagree, the smallest limit wins. */
   readonly parseOptions?: Pick<ParseOptions, 'maxTokens'>;
   /**
@@ -152,6 +178,17 @@ export class GatewayPipeline {
 
   async request(request: GatewayRequest): Promise<void> {
     for (const plugin of this.plugins) await plugin.onRequest?.(request);
+  }
+
+  /** Runs the plugins' `onResolveSource` hooks in order; returns the operation's text (undefined when there is none). */
+  async resolveSource(operation: GatewayOperation, sent: SentOperation): Promise<string | undefined> {
+    let query = sent.query;
+    for (const plugin of this.plugins) {
+      if (!plugin.onResolveSource) continue;
+      const resolved = await plugin.onResolveSource(operation, { ...sent, query });
+      if (resolved !== undefined) query = resolved;
+    }
+    return query;
   }
 
   /**

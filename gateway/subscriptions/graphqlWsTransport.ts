@@ -112,10 +112,15 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
           options.pipeline.end(operation);
           return shaped;
         };
-        // Parsed and checked (limits) by the pipeline, as on every transport; the service reuses the verdict.
+        // Settled (persisted operations), parsed and checked (limits) by the pipeline, as on every transport; the service reuses the verdict.
         let document: DocumentNode;
+        let query: string;
         try {
-          document = options.pipeline.parse(operation, payload.query);
+          const source = await options.pipeline.resolveSource(operation, { query: payload.query || undefined, extensions: payload.extensions ?? undefined });
+          if (source === undefined)
+            throw new GraphQLError('The subscribe message has no `query`.', { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
+          query = source;
+          document = options.pipeline.parse(operation, query);
         } catch (error) {
           if (error instanceof GraphQLError) return refuse([error]);
           throw error;
@@ -137,7 +142,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
         }
         // The slot is taken before waiting, so subscriptions arriving together cannot all squeeze past the cap.
         state.active.add(id);
-        const started = await service.start({ query: payload.query, operationName: payload.operationName, variables: payload.variables }, operation);
+        const started = await service.start({ query, operationName: payload.operationName, variables: payload.variables }, operation);
         if ('errors' in started) {
           state.active.delete(id);
           return refuse(started.errors);

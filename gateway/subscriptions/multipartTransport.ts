@@ -3,7 +3,7 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { sendJson } from '../../platform/http/graphqlHttp';
 import type { SubscriptionRequest, SubscriptionService } from './subscriptionService';
-import type { GatewayOperation, GatewayPipeline, OutgoingResult } from '../plugins/gatewayPlugin';
+import { httpOf, type GatewayOperation, type GatewayPipeline, type OutgoingResult } from '../plugins/gatewayPlugin';
 
 /** True when the client accepts Apollo's multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`). */
 export function acceptsMultipartSubscriptions(req: IncomingMessage): boolean {
@@ -43,7 +43,10 @@ export async function serveMultipartSubscription(
 ): Promise<void> {
   const formatError = (error: GraphQLError) => options.pipeline.formatGraphQLError(error, operation);
   const started = await service.start(request, operation);
-  if ('errors' in started) return sendJson(res, refusalStatus(started.errors), { errors: started.errors.map(formatError) });
+  if ('errors' in started) {
+    const headers = Object.assign({}, ...started.errors.map((error) => httpOf(error).headers)) as Record<string, string>;
+    return sendJson(res, refusalStatus(started.errors), { errors: started.errors.map(formatError) }, headers);
+  }
   const { stream } = started;
   res.writeHead(200, {
     'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
@@ -86,8 +89,8 @@ const BAD_REQUEST_CODES: ReadonlySet<unknown> = new Set([
  */
 function refusalStatus(errors: readonly GraphQLError[]): number {
   for (const error of errors) {
-    const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
-    if (typeof status === 'number') return status;
+    const { status } = httpOf(error);
+    if (status !== undefined) return status;
   }
   return errors.some((error) => BAD_REQUEST_CODES.has(error.extensions.code)) ? 400 : 200;
 }

@@ -102,6 +102,8 @@ export async function handleGraphQLHttp<TContext extends BaseContext>(
   createContext: () => Promise<TContext>,
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
   preread?: { body: unknown },
+  /** The query string to hand Apollo Server instead of the request's own (e.g. `?query=` rewritten). */
+  search?: string,
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -112,7 +114,7 @@ export async function handleGraphQLHttp<TContext extends BaseContext>(
   const { body } = read;
   const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: search ?? url.search, body },
     context: createContext,
   });
   await writeGraphQLResponse(res, response);
