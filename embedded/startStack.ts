@@ -6,6 +6,7 @@ import { runSubgraph, type RunningSubgraph } from '../platform/subgraph';
 import type { EventBus } from '../platform/events/eventBus';
 import { Outbox } from '../platform/events/outbox';
 import { startGateway, type RunningGateway } from '../gateway/server';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
 import type { GatewaySettings } from '../gateway/gatewayConfig';
 import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from '../gateway/supergraph';
@@ -42,6 +43,8 @@ export interface StackOptions {
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`, `MAX_COST`, `COST_MODE`, the operation limits); they win over `introspection`. */
   gateway?: Partial<GatewaySettings>;
+  /** State the gateway shares with other instances (rate-limit budgets): Redis or memory; its opener closes it. Default: the gateway's own memory. */
+  sharedStore?: SharedStore;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];
 }
@@ -109,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       introspection: options.introspection,
       ...options.gateway,
       plugins: options.gatewayPlugins,
+      sharedStore: options.sharedStore,
       authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience, clock }),
       clock,
       identitySecret: options.identitySecret,

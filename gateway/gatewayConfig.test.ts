@@ -1,6 +1,7 @@
 import { ConfigError, readCommonConfig } from '../platform/config';
 import { readCorsOrigins, readGatewaySettings } from './gatewayConfig';
 import { DEFAULT_MAX_COST } from './plugins/demandControl';
+import { DEFAULT_RATE_LIMITS } from './plugins/rateLimitSettings';
 
 describe('gateway settings', () => {
   it('allows any localhost origin by default in development and none in production', () => {
@@ -55,5 +56,17 @@ describe('gateway settings', () => {
 
   it('given an unknown AUTHORIZATION_MODE, when the settings are read, then it is a ConfigError naming the choices', () => {
     expect(() => readGatewaySettings({ AUTHORIZATION_MODE: 'strict' }, readCommonConfig({}))).toThrow(/AUTHORIZATION_MODE must be one of filter, reject/);
+  });
+  it('given no rate-limit settings, then the defaults apply; each setting is read and checked', () => {
+    const common = readCommonConfig({});
+    expect(readGatewaySettings({}, common).rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    expect(
+      readGatewaySettings(
+        { RATE_LIMIT_OPERATIONS: '50', RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_CREDENTIALS: '3', TRUST_PROXY: '2', RATE_LIMIT_PER_CLIENT_NAME: 'true' },
+        common,
+      ).rateLimits,
+    ).toEqual({ ...DEFAULT_RATE_LIMITS, operations: 50, windowSeconds: 10, credentials: 3, trustProxy: 2, perClientName: true });
+    expect(() => readGatewaySettings({ TRUST_PROXY: 'true' }, common)).toThrow(/^TRUST_PROXY must be how many proxies/);
+    expect(() => readGatewaySettings({ RATE_LIMIT_OPERATIONS: '0' }, common)).toThrow(/^RATE_LIMIT_OPERATIONS must be a positive integer/);
   });
 });

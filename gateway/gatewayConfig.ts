@@ -1,6 +1,7 @@
 import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rateLimitSettings';
 // Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
 import type { CostMode } from './plugins/demandControl';
 import type { AuthorizationMode } from './plugins/authorization';
@@ -21,6 +22,8 @@ export interface GatewaySettings {
   costMode: CostMode;
   /** `AUTHORIZATION_MODE`: `filter` (default; fields the caller may not see are null with an error) or `reject` (the whole operation is refused). */
   authorizationMode?: AuthorizationMode;
+  /** `RATE_LIMIT_OPERATIONS`, `RATE_LIMIT_WINDOW_SECONDS`, `RATE_LIMIT_CREDENTIALS`, `RATE_LIMIT_CREDENTIALS_WINDOW_SECONDS`, `TRUST_PROXY`, `RATE_LIMIT_PER_CLIENT_NAME`; defaults in `DEFAULT_RATE_LIMITS`. */
+  rateLimits: RateLimits;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
@@ -55,7 +58,24 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     maxCost: readPositiveInt(env, 'MAX_COST', 5000),
     costMode: readChoice<CostMode>(env, 'COST_MODE', ['enforce', 'measure'], 'enforce'),
     authorizationMode: readChoice(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
+    rateLimits: {
+      operations: readPositiveInt(env, 'RATE_LIMIT_OPERATIONS', DEFAULT_RATE_LIMITS.operations),
+      windowSeconds: readPositiveInt(env, 'RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMITS.windowSeconds),
+      credentials: readPositiveInt(env, 'RATE_LIMIT_CREDENTIALS', DEFAULT_RATE_LIMITS.credentials),
+      credentialsWindowSeconds: readPositiveInt(env, 'RATE_LIMIT_CREDENTIALS_WINDOW_SECONDS', DEFAULT_RATE_LIMITS.credentialsWindowSeconds),
+      trustProxy: readCount(env, 'TRUST_PROXY', DEFAULT_RATE_LIMITS.trustProxy),
+      perClientName: readBoolean(env, 'RATE_LIMIT_PER_CLIENT_NAME', DEFAULT_RATE_LIMITS.perClientName),
+    },
   };
+}
+
+/** `TRUST_PROXY`: a number of proxies, 0 or more (`true` and `false` are refused: say how many). */
+function readCount(env: Env, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > 10)
+    throw new ConfigError(name, value, 'how many proxies in front of the gateway append to X-Forwarded-For: 0 to 10');
+  return Number(value);
 }
 
 /**

@@ -28,6 +28,7 @@ if (require.main === module) {
     const { loadSupergraph } = require('./supergraph') as typeof import('./supergraph');
     const { startGateway } = require('./server') as typeof import('./server');
     const { createAuthenticator } = require('./auth/authenticate') as typeof import('./auth/authenticate');
+    const { openConfiguredSharedStore } = require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
     const supergraph = loadSupergraph(supergraphPath);
     // `<NAME>_URL` (e.g. PRODUCTS_URL) moves a subgraph away from its composed routing URL.
     const subgraphUrls: Record<string, string> = {};
@@ -36,6 +37,7 @@ if (require.main === module) {
       if (override) subgraphUrls[name] = override;
     }
     const logger = createLogger('gateway', common.logLevel);
+    const sharedStore = await openConfiguredSharedStore(common, logger);
     const gateway = await startGateway({
       supergraph,
       subgraphUrls,
@@ -46,7 +48,11 @@ if (require.main === module) {
       authenticate: createAuthenticator({ jwksUrl, issuer: env.JWT_ISSUER || undefined, audience: env.JWT_AUDIENCE || undefined }),
       identitySecret: loadOrCreateSecret(common.identitySecret, common.dataDir, IDENTITY_SECRET_FILE),
       logger,
+      sharedStore,
     });
-    onShutdownSignal(logger, () => gateway.close());
+    onShutdownSignal(logger, async () => {
+      await gateway.close();
+      await sharedStore.close();
+    });
   });
 }

@@ -27,6 +27,10 @@ import { costSchemaFromSupergraph, demandControlPlugin, type CostMode } from './
 import { errorShapingPlugin } from './plugins/errorShaping';
 import { accessLogPlugin } from './plugins/accessLog';
 import { operationLimitsPlugin } from './plugins/operationLimits';
+import { rateLimitPlugin } from './plugins/rateLimit';
+import type { RateLimits } from './plugins/rateLimitSettings';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
+import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
 import type { OperationLimits } from './plugins/operationLimitsSettings';
 import { SubscriptionService } from './subscriptions/subscriptionService';
 import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
@@ -62,6 +66,10 @@ export interface GatewayOptions {
   maxCost?: number;
   /** `enforce` refuses operations over `maxCost`, `measure` only logs them. Default `enforce`. */
   costMode?: CostMode;
+  /** Where state shared by gateway instances lives (rate-limit budgets): Redis or memory. Its opener closes it. Default: this process's memory. */
+  sharedStore?: SharedStore;
+  /** Rate-limit budgets and proxy trust. Default `DEFAULT_RATE_LIMITS`. */
+  rateLimits?: Partial<RateLimits>;
   /** What a field the caller may not see does to its operation (`@authenticated`, `@requiresScopes`). Default `filter`. */
   authorizationMode?: AuthorizationMode;
   /** Plugins run after the gateway's own (request id, identity, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
@@ -96,10 +104,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
     subgraphUrls[name] = url;
   }
+  const sharedStore = options.sharedStore ?? new MemorySharedStore();
   const pipeline = new GatewayPipeline([
     requestIdPlugin(),
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
     authorizationPlugin({ supergraph, mode: options.authorizationMode }),
+    rateLimitPlugin({ store: sharedStore, limits: options.rateLimits }),
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
     demandControlPlugin({ schema: costSchemaFromSupergraph(supergraph.sdl), maxCost: options.maxCost, mode: options.costMode, logger }),
@@ -191,6 +201,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await graphqlWs.close();
         await graceful.close();
         await apollo.stop();
+        // A store the gateway made for itself is its own to close.
+        if (!options.sharedStore) await sharedStore.close();
       })()),
   };
 }

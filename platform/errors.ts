@@ -41,6 +41,8 @@ export enum ErrorCode {
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
   /** The operation's estimated cost exceeds the gateway's maximum (`MAX_COST`); the message names both. */
   COST_ESTIMATED_TOO_EXPENSIVE = 'COST_ESTIMATED_TOO_EXPENSIVE',
+  /** The caller spent its budget of operations (or of sign-in attempts) for now: HTTP 429 with `Retry-After`. */
+  RATE_LIMITED = 'RATE_LIMITED',
 }
 
 /** An `ErrorCode` or its string value, for callers that write the code as a literal. */

@@ -39,7 +39,7 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}; GraphQL is served at /graphql.` });
 
-    const request = GatewayPipeline.newRequest('http', req.headers, single(req.headers.authorization));
+    const request = GatewayPipeline.newRequest('http', req.headers, single(req.headers.authorization), req.socket.remoteAddress);
     let rejection: GatewayRejection | undefined;
     try {
       await pipeline.request(request);

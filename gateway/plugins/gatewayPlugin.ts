@@ -17,6 +17,8 @@ export interface GatewayRequest {
   headers: IncomingHttpHeaders;
   /** The credentials: the `Authorization` header, or the `authorization` connection parameter of a WebSocket. */
   authorization: string | undefined;
+  /** The address the connection came from (the peer, before any proxy header is considered). */
+  remoteAddress: string | undefined;
   /** Set by the request-id plugin. */
   requestId: string;
   /** Set by the identity plugin: the verified caller, or null. */
@@ -167,8 +169,8 @@ export class GatewayPipeline {
   }
 
   /** A fresh request for a transport, before any plugin ran. */
-  static newRequest(transport: Transport, headers: IncomingHttpHeaders, authorization: string | undefined): GatewayRequest {
-    return { transport, headers, authorization, requestId: '', viewer: null, state: new Map() };
+  static newRequest(transport: Transport, headers: IncomingHttpHeaders, authorization: string | undefined, remoteAddress?: string): GatewayRequest {
+    return { transport, headers, authorization, remoteAddress, requestId: '', viewer: null, state: new Map() };
   }
 
   /** A fresh operation of `request`; `id` defaults to the request id. */

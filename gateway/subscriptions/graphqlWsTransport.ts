@@ -82,7 +82,12 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
-        const request = GatewayPipeline.newRequest('graphql-ws', ctx.extra.request.headers, typeof header === 'string' ? header : undefined);
+        const request = GatewayPipeline.newRequest(
+          'graphql-ws',
+          ctx.extra.request.headers,
+          typeof header === 'string' ? header : undefined,
+          ctx.extra.request.socket.remoteAddress,
+        );
         try {
           await options.pipeline.request(request);
         } catch (error) {

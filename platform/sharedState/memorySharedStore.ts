@@ -7,6 +7,7 @@ export class MemorySharedStore implements SharedStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly budgets = new Map<string, Budget>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.sweep = setInterval(() => {
@@ -42,8 +43,15 @@ export class MemorySharedStore implements SharedStore {
   }
 
   budget(options: BudgetOptions): Budget {
-    const limiter = new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.durationSeconds });
-    return { spend: (key, points = 1) => spendFrom(limiter, key, points) };
+    // One limiter per budget, as Redis keeps one count per key whoever asks.
+    const id = `${options.name}|${options.points}|${options.durationSeconds}`;
+    let budget = this.budgets.get(id);
+    if (!budget) {
+      const limiter = new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.durationSeconds });
+      budget = { spend: (key, points = 1) => spendFrom(limiter, key, points) };
+      this.budgets.set(id, budget);
+    }
+    return budget;
   }
 
   async close(): Promise<void> {

@@ -57,10 +57,19 @@ describe.each(adapters)('shared store contract (%s)', (kind) => {
     expect(await budget.spend('bob')).toEqual({ allowed: true, remaining: 4 });
   });
 
-  it('given a spend of several points, then they count together, and one larger than what is left is refused', async () => {
+  it('given a spend of several points, then they count together, and one larger than what is left is refused without spending', async () => {
     const budget = store.budget({ name: `b${randomUUID()}`, points: 10, durationSeconds: 60 });
     expect(await budget.spend('k', 7)).toEqual({ allowed: true, remaining: 3 });
     expect((await budget.spend('k', 4)).allowed).toBe(false);
+    expect(await budget.spend('k', 3)).toEqual({ allowed: true, remaining: 0 });
+  });
+
+  it('given one budget asked for twice (two gateway instances), then both spend from the same points', async () => {
+    const options = { name: `b${randomUUID()}`, points: 3, durationSeconds: 60 };
+    const [first, second] = [store.budget(options), store.budget(options)];
+    expect((await first.spend('k', 2)).allowed).toBe(true);
+    expect(await second.spend('k')).toEqual({ allowed: true, remaining: 0 });
+    expect((await first.spend('k')).allowed).toBe(false);
   });
 
   it('given concurrent spends, then no more than the budget pass', async () => {

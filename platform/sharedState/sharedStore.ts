@@ -14,7 +14,8 @@ export interface SharedStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
    * A fixed-window budget of `points` per `durationSeconds` for each key,
-   * counted in this store (`rate-limiter-flexible` over Redis or memory).
+   * counted in this store (`rate-limiter-flexible` over Redis or memory):
+   * budgets of one name are one budget, however many callers ask for it.
    */
   budget(options: BudgetOptions): Budget;
   /** Releases connections. */
@@ -33,6 +34,6 @@ export interface BudgetOptions {
 export type Spent = { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number };
 
 export interface Budget {
-  /** Spends `points` (default 1) of `key`'s budget in the current window; refused once the window's points are spent. */
+  /** Spends `points` (default 1) of `key`'s budget in the current window; refused, spending nothing, when fewer are left. */
   spend(key: string, points?: number): Promise<Spent>;
 }

@@ -6,6 +6,11 @@ import { startStack, type RunningStack, type StackOptions } from '../../embedded
 import { openTestStorage, type TestStorage } from './testStorage';
 import { openTestEventBus } from './testEventBus';
 import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';
+import { openTestSharedStore } from './testSharedStore';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../gateway/plugins/rateLimitSettings';
+
+/** Budgets no suite reaches, unless it sets its own. */
+const UNLIMITED: RateLimits = { ...DEFAULT_RATE_LIMITS, operations: 1_000_000, credentials: 1_000_000 };
 
 export interface TestStack {
   stack: RunningStack;
@@ -33,6 +38,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   const storage = await openTestStorage();
   // A bus handed in belongs to the caller; one made here is disposed of here.
   const bus = overrides.bus ? { bus: overrides.bus, dispose: async () => undefined } : await openTestEventBus();
+  const shared = overrides.sharedStore ? { store: overrides.sharedStore, dispose: async () => undefined } : await openTestSharedStore();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   let stack: RunningStack | undefined;
   try {
@@ -48,11 +54,15 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
       identitySecret: new Uint8Array(randomBytes(32)),
       jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 3600 },
       ...overrides,
+      sharedStore: shared.store,
+      // Suites sign in and query far more often than a person would; the rate-limit suite sets real budgets.
+      gateway: { rateLimits: UNLIMITED, ...overrides.gateway },
     });
     await stack.settle();
   } catch (error) {
     await stack?.close();
     await bus.dispose();
+    await shared.dispose();
     await storage.dispose();
     throw error;
   }
@@ -74,6 +84,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     close: async () => {
       await stack.close();
       await bus.dispose();
+      await shared.dispose();
       await storage.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
