@@ -1,9 +1,15 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
 // Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
 import type { CostMode } from './plugins/demandControl';
 import type { AuthorizationMode } from './plugins/authorization';
+import type { PersistedOperationsMode } from './plugins/persistedOperations';
+
+/** The manifest `npm run persisted:manifest` builds from `schema/operations/` (copied into `dist/` by the build). */
+export const DEFAULT_PERSISTED_OPERATIONS_MANIFEST = path.resolve(__dirname, '../schema/persisted-operations.json');
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -21,10 +27,17 @@ export interface GatewaySettings {
   costMode: CostMode;
   /** `AUTHORIZATION_MODE`: `filter` (default; fields the caller may not see are null with an error) or `reject` (the whole operation is refused). */
   authorizationMode?: AuthorizationMode;
+  /** `PERSISTED_OPERATIONS`: `apq` (default; automatic persisted queries, as Apollo Server's were), `safelist` (only the manifest's operations) or `off`. */
+  persistedOperations: PersistedOperationsMode;
+  /** `PERSISTED_OPERATIONS_MANIFEST`, the manifest `safelist` runs; default `schema/persisted-operations.json`. */
+  persistedOperationsManifest: string;
+  /** `APQ_TTL_SECONDS`, how long a registered automatic persisted query is kept; default 86 400 (24 h). */
+  apqTtlSeconds: number;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
 const AUTHORIZATION_MODES = ['filter', 'reject'] as const satisfies readonly AuthorizationMode[];
+const PERSISTED_OPERATIONS_MODES = ['off', 'apq', 'safelist'] as const satisfies readonly PersistedOperationsMode[];
 
 /** Each operation limit and the variable that sets it. */
 const LIMIT_VARIABLES: Record<keyof OperationLimits, string> = {
@@ -55,7 +68,22 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     maxCost: readPositiveInt(env, 'MAX_COST', 5000),
     costMode: readChoice<CostMode>(env, 'COST_MODE', ['enforce', 'measure'], 'enforce'),
     authorizationMode: readChoice(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
+    ...readPersistedOperations(env),
   };
+}
+
+/** `PERSISTED_OPERATIONS`, `PERSISTED_OPERATIONS_MANIFEST` (which must exist in `safelist` mode) and `APQ_TTL_SECONDS`. */
+function readPersistedOperations(env: Env): Pick<GatewaySettings, 'persistedOperations' | 'persistedOperationsManifest' | 'apqTtlSeconds'> {
+  // `apq` by default: clients that hash (Apollo Client's link) keep working as with Apollo Server's own APQ.
+  const persistedOperations = readChoice(env, 'PERSISTED_OPERATIONS', PERSISTED_OPERATIONS_MODES, 'apq');
+  const persistedOperationsManifest = path.resolve(env.PERSISTED_OPERATIONS_MANIFEST?.trim() || DEFAULT_PERSISTED_OPERATIONS_MANIFEST);
+  if (persistedOperations === 'safelist' && !fs.existsSync(persistedOperationsManifest))
+    throw new ConfigError(
+      'PERSISTED_OPERATIONS_MANIFEST',
+      persistedOperationsManifest,
+      'the path of a persisted query manifest (npm run persisted:manifest writes one), needed by PERSISTED_OPERATIONS=safelist',
+    );
+  return { persistedOperations, persistedOperationsManifest, apqTtlSeconds: readPositiveInt(env, 'APQ_TTL_SECONDS', 86_400) };
 }
 
 /**

@@ -20,6 +20,10 @@ import { GatewayPipeline, type GatewayPlugin } from './plugins/gatewayPlugin';
 import { apolloPipelineAdapter } from './plugins/apolloAdapter';
 import { requestIdPlugin } from './plugins/requestId';
 import { identityPlugin } from './plugins/identity';
+import { loadPersistedQueryManifest, persistedOperationsPlugin, type PersistedOperationsMode } from './plugins/persistedOperations';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
+import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
+import { DEFAULT_PERSISTED_OPERATIONS_MANIFEST } from './gatewayConfig';
 import { authorizationPlugin, type AuthorizationMode } from './plugins/authorization';
 import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
@@ -64,7 +68,15 @@ export interface GatewayOptions {
   costMode?: CostMode;
   /** What a field the caller may not see does to its operation (`@authenticated`, `@requiresScopes`). Default `filter`. */
   authorizationMode?: AuthorizationMode;
-  /** Plugins run after the gateway's own (request id, identity, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
+  /** State shared with the other gateway instances (automatic persisted queries). Default: a `MemorySharedStore` of this gateway's own; a store given here is closed by whoever opened it. */
+  sharedStore?: SharedStore;
+  /** `apq` (automatic persisted queries), `safelist` (only `persistedOperationsManifest`'s operations) or `off`. Default `apq`. */
+  persistedOperations?: PersistedOperationsMode;
+  /** The persisted query manifest `safelist` runs. Default `schema/persisted-operations.json`. */
+  persistedOperationsManifest?: string;
+  /** How long a registered automatic persisted query is kept, in seconds. Default 86 400 (24 h). */
+  apqTtlSeconds?: number;
+  /** Plugins run after the gateway's own (request id, identity, persisted operations, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
   clock?: Clock;
@@ -96,9 +108,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
     subgraphUrls[name] = url;
   }
+  const persistedOperations = options.persistedOperations ?? 'apq';
+  const ownStore = options.sharedStore ? undefined : new MemorySharedStore();
+  const sharedStore = options.sharedStore ?? ownStore!;
   const pipeline = new GatewayPipeline([
     requestIdPlugin(),
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
+    persistedOperationsPlugin({
+      mode: persistedOperations,
+      store: sharedStore,
+      ttlSeconds: options.apqTtlSeconds,
+      manifest:
+        persistedOperations === 'safelist'
+          ? loadPersistedQueryManifest(options.persistedOperationsManifest ?? DEFAULT_PERSISTED_OPERATIONS_MANIFEST)
+          : undefined,
+      logger,
+    }),
     authorizationPlugin({ supergraph, mode: options.authorizationMode }),
     operationResolutionPlugin(),
     introspectionPolicyPlugin({ allowed: options.introspection ?? !options.production }),
@@ -124,6 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     // The pipeline's introspection policy decides, for every transport alike.
     introspection: true,
+    // The pipeline's persisted-operations plugin is the one mechanism, on every transport alike.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: !options.production,
     formatError: (formatted, error) => pipeline.formatError(formatted, error),
     plugins: [
@@ -191,6 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await graphqlWs.close();
         await graceful.close();
         await apollo.stop();
+        await ownStore?.close();
       })()),
   };
 }
