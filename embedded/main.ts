@@ -20,15 +20,18 @@ runMain('stack', async () => {
   for (const { name, portVariable, defaultPort } of SUBGRAPHS) ports[name] = readPort(env, portVariable, defaultPort);
   const logger = createLogger('stack', common.logLevel);
   // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
-  const { openConfiguredEventBus, openConfiguredStorage } =
+  const { openConfiguredEventBus, openConfiguredSharedStore, openConfiguredStorage } =
     require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
   const { startStack } = require('./startStack') as typeof import('./startStack');
   const storage = await openConfiguredStorage(common, logger);
   logger.info({ storage: storage.kind, dataDir: common.dataDir }, 'storage open');
   const bus = await openConfiguredEventBus(common, logger, 'commerce-stack');
   logger.info({ eventBus: common.natsUrl ? 'nats' : 'in-memory' }, 'event bus open');
+  let sharedStore;
   let stack;
   try {
+    sharedStore = await openConfiguredSharedStore(common, logger);
+    logger.info({ sharedStore: sharedStore.kind }, 'shared store open');
     stack = await startStack({
       storage,
       bus,
@@ -41,17 +44,21 @@ runMain('stack', async () => {
       jwt,
       ports,
       gateway,
+      sharedStore,
     });
   } catch (error) {
-    // Release the data directory's lock and the broker connection before reporting.
+    // Release the data directory's lock and the broker and Redis connections before reporting.
+    await sharedStore?.close().catch(() => undefined);
     await bus.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
   const running = stack;
+  const store = sharedStore;
   logger.info(`supergraph ready: ${running.gateway.url}${common.production ? '' : ' (Apollo Sandbox: open it in a browser)'}`);
   onShutdownSignal(logger, async () => {
     await running.close();
+    await store.close();
     await bus.close();
     await storage.close();
   });

@@ -11,6 +11,7 @@ import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from '../gateway/supergraph';
 import { createAuthenticator } from '../gateway/auth/authenticate';
 import { SUBGRAPHS, type SubgraphName } from '../subgraphs/registry';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
 export type StackPorts = { gateway: number } & Record<SubgraphName, number>;
@@ -42,6 +43,8 @@ export interface StackOptions {
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`, `MAX_COST`, `COST_MODE`, the operation limits); they win over `introspection`. */
   gateway?: Partial<GatewaySettings>;
+  /** State the gateway shares with other instances (persisted queries); the owner closes it. Default: one in the gateway's memory. */
+  sharedStore?: SharedStore;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];
 }
@@ -109,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       introspection: options.introspection,
       ...options.gateway,
       plugins: options.gatewayPlugins,
+      sharedStore: options.sharedStore,
       authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience, clock }),
       clock,
       identitySecret: options.identitySecret,

@@ -36,6 +36,8 @@ if (require.main === module) {
       if (override) subgraphUrls[name] = override;
     }
     const logger = createLogger('gateway', common.logLevel);
+    const { openConfiguredSharedStore } = require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
+    const sharedStore = await openConfiguredSharedStore(common, logger);
     const gateway = await startGateway({
       supergraph,
       subgraphUrls,
@@ -46,7 +48,11 @@ if (require.main === module) {
       authenticate: createAuthenticator({ jwksUrl, issuer: env.JWT_ISSUER || undefined, audience: env.JWT_AUDIENCE || undefined }),
       identitySecret: loadOrCreateSecret(common.identitySecret, common.dataDir, IDENTITY_SECRET_FILE),
       logger,
+      sharedStore,
     });
-    onShutdownSignal(logger, () => gateway.close());
+    onShutdownSignal(logger, async () => {
+      await gateway.close();
+      await sharedStore.close();
+    });
   });
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startStack, type RunningStack, type StackOptions } from '../../embedded/startStack';
 import { openTestStorage, type TestStorage } from './testStorage';
 import { openTestEventBus } from './testEventBus';
+import { openTestSharedStore } from './testSharedStore';
 import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';
 
 export interface TestStack {
@@ -33,6 +34,8 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   const storage = await openTestStorage();
   // A bus handed in belongs to the caller; one made here is disposed of here.
   const bus = overrides.bus ? { bus: overrides.bus, dispose: async () => undefined } : await openTestEventBus();
+  // Likewise a shared store handed in.
+  const shared = overrides.sharedStore ? { store: overrides.sharedStore, dispose: async () => undefined } : await openTestSharedStore();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   let stack: RunningStack | undefined;
   try {
@@ -48,10 +51,12 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
       identitySecret: new Uint8Array(randomBytes(32)),
       jwt: { issuer: 'commerce-accounts', audience: 'commerce-api', ttlSeconds: 3600 },
       ...overrides,
+      sharedStore: shared.store,
     });
     await stack.settle();
   } catch (error) {
     await stack?.close();
+    await shared.dispose();
     await bus.dispose();
     await storage.dispose();
     throw error;
@@ -73,6 +78,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     },
     close: async () => {
       await stack.close();
+      await shared.dispose();
       await bus.dispose();
       await storage.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
