@@ -97,7 +97,8 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
           }
           search = url.search;
         } else {
-          body = { ...(read.body as Record<string, unknown>), query: source, ...(persisted ? { extensions: rest } : {}) };
+          const { extensions: _sent, ...fields } = read.body as Record<string, unknown>;
+          body = persisted ? { ...fields, query: source, ...(rest ? { extensions: rest } : {}) } : { ...(read.body as Record<string, unknown>), query: source };
         }
       }
     }
