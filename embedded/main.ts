@@ -27,14 +27,11 @@ runMain('stack', async () => {
   logger.info({ storage: storage.kind, dataDir: common.dataDir }, 'storage open');
   const bus = await openConfiguredEventBus(common, logger, 'commerce-stack');
   logger.info({ eventBus: common.natsUrl ? 'nats' : 'in-memory' }, 'event bus open');
-  const sharedStore = await openConfiguredSharedStore(common, logger).catch(async (error: unknown) => {
-    await bus.close().catch(() => undefined);
-    await storage.close().catch(() => undefined);
-    throw error;
-  });
-  logger.info({ sharedStore: sharedStore.kind }, 'shared state open');
+  let sharedStore;
   let stack;
   try {
+    sharedStore = await openConfiguredSharedStore(common, logger);
+    logger.info({ sharedStore: sharedStore.kind }, 'shared store open');
     stack = await startStack({
       storage,
       bus,
@@ -50,17 +47,18 @@ runMain('stack', async () => {
       sharedStore,
     });
   } catch (error) {
-    // Release the data directory's lock and the broker connection before reporting.
-    await sharedStore.close().catch(() => undefined);
+    // Release the data directory's lock and the broker and Redis connections before reporting.
+    await sharedStore?.close().catch(() => undefined);
     await bus.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
   const running = stack;
+  const store = sharedStore;
   logger.info(`supergraph ready: ${running.gateway.url}${common.production ? '' : ' (Apollo Sandbox: open it in a browser)'}`);
   onShutdownSignal(logger, async () => {
     await running.close();
-    await sharedStore.close();
+    await store.close();
     await bus.close();
     await storage.close();
   });

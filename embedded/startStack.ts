@@ -43,7 +43,7 @@ export interface StackOptions {
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`, `MAX_COST`, `COST_MODE`, the operation limits); they win over `introspection`. */
   gateway?: Partial<GatewaySettings>;
-  /** State the gateway shares with other instances (rate-limit budgets): Redis or memory; its opener closes it. Default: the gateway's own memory. */
+  /** State the gateway shares with other instances (rate-limit budgets, persisted queries): Redis or memory; its opener closes it. Default: the gateway's own memory. */
   sharedStore?: SharedStore;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];

@@ -1,5 +1,5 @@
 import { ConfigError, readCommonConfig } from '../platform/config';
-import { readCorsOrigins, readGatewaySettings } from './gatewayConfig';
+import { DEFAULT_PERSISTED_OPERATIONS_MANIFEST, readCorsOrigins, readGatewaySettings } from './gatewayConfig';
 import { DEFAULT_MAX_COST } from './plugins/demandControl';
 import { DEFAULT_RATE_LIMITS } from './plugins/rateLimitSettings';
 
@@ -68,5 +68,28 @@ describe('gateway settings', () => {
     ).toEqual({ ...DEFAULT_RATE_LIMITS, operations: 50, windowSeconds: 10, credentials: 3, trustProxy: 2, perClientName: true });
     expect(() => readGatewaySettings({ TRUST_PROXY: 'true' }, common)).toThrow(/^TRUST_PROXY must be how many proxies/);
     expect(() => readGatewaySettings({ RATE_LIMIT_OPERATIONS: '0' }, common)).toThrow(/^RATE_LIMIT_OPERATIONS must be a positive integer/);
+  });
+
+  it.each([
+    [{}, 'apq'],
+    [{ PERSISTED_OPERATIONS: 'off' }, 'off'],
+    [{ PERSISTED_OPERATIONS: 'safelist' }, 'safelist'],
+  ])('given PERSISTED_OPERATIONS %j, when the settings are read, then the mode is %s, with the committed manifest and a 24 h APQ TTL', (env, mode) => {
+    expect(readGatewaySettings(env, readCommonConfig({}))).toMatchObject({
+      persistedOperations: mode,
+      persistedOperationsManifest: DEFAULT_PERSISTED_OPERATIONS_MANIFEST,
+      apqTtlSeconds: 86_400,
+    });
+  });
+
+  it.each([
+    [{ PERSISTED_OPERATIONS: 'on' }, /^PERSISTED_OPERATIONS must be one of off, apq, safelist/],
+    [
+      { PERSISTED_OPERATIONS: 'safelist', PERSISTED_OPERATIONS_MANIFEST: '/nowhere/manifest.json' },
+      /^PERSISTED_OPERATIONS_MANIFEST must be the path of a persisted query manifest/,
+    ],
+    [{ APQ_TTL_SECONDS: '0' }, /^APQ_TTL_SECONDS must be a positive integer/],
+  ])('given %j, when the settings are read, then it is a ConfigError naming the variable', (env, message) => {
+    expect(() => readGatewaySettings(env, readCommonConfig({}))).toThrow(message);
   });
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
@@ -5,6 +7,10 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rateLimitSetting
 // Type only: reading settings must not load graphql (the plugin's module) before a bad value is reported.
 import type { CostMode } from './plugins/demandControl';
 import type { AuthorizationMode } from './plugins/authorization';
+import type { PersistedOperationsMode } from './plugins/persistedOperations';
+
+/** The manifest `npm run persisted:manifest` builds from `schema/operations/` (copied into `dist/` by the build). */
+export const DEFAULT_PERSISTED_OPERATIONS_MANIFEST = path.resolve(__dirname, '../schema/persisted-operations.json');
 
 /** The gateway's own settings, wherever it runs (its own process or the embedded stack). */
 export interface GatewaySettings {
@@ -24,10 +30,17 @@ export interface GatewaySettings {
   authorizationMode?: AuthorizationMode;
   /** `RATE_LIMIT_OPERATIONS`, `RATE_LIMIT_WINDOW_SECONDS`, `RATE_LIMIT_CREDENTIALS`, `RATE_LIMIT_CREDENTIALS_WINDOW_SECONDS`, `TRUST_PROXY`, `RATE_LIMIT_PER_CLIENT_NAME`; defaults in `DEFAULT_RATE_LIMITS`. */
   rateLimits: RateLimits;
+  /** `PERSISTED_OPERATIONS`: `apq` (default; automatic persisted queries, as Apollo Server's were), `safelist` (only the manifest's operations) or `off`. */
+  persistedOperations: PersistedOperationsMode;
+  /** `PERSISTED_OPERATIONS_MANIFEST`, the manifest `safelist` runs; default `schema/persisted-operations.json`. */
+  persistedOperationsManifest: string;
+  /** `APQ_TTL_SECONDS`, how long a registered automatic persisted query is kept; default 86 400 (24 h). */
+  apqTtlSeconds: number;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
 const AUTHORIZATION_MODES = ['filter', 'reject'] as const satisfies readonly AuthorizationMode[];
+const PERSISTED_OPERATIONS_MODES = ['off', 'apq', 'safelist'] as const satisfies readonly PersistedOperationsMode[];
 
 /** Each operation limit and the variable that sets it. */
 const LIMIT_VARIABLES: Record<keyof OperationLimits, string> = {
@@ -66,6 +79,7 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
       trustProxy: readCount(env, 'TRUST_PROXY', DEFAULT_RATE_LIMITS.trustProxy),
       perClientName: readBoolean(env, 'RATE_LIMIT_PER_CLIENT_NAME', DEFAULT_RATE_LIMITS.perClientName),
     },
+    ...readPersistedOperations(env),
   };
 }
 
@@ -76,6 +90,20 @@ function readCount(env: Env, name: string, fallback: number): number {
   if (!/^\d+$/.test(value) || Number(value) > 10)
     throw new ConfigError(name, value, 'how many proxies in front of the gateway append to X-Forwarded-For: 0 to 10');
   return Number(value);
+}
+
+/** `PERSISTED_OPERATIONS`, `PERSISTED_OPERATIONS_MANIFEST` (which must exist in `safelist` mode) and `APQ_TTL_SECONDS`. */
+function readPersistedOperations(env: Env): Pick<GatewaySettings, 'persistedOperations' | 'persistedOperationsManifest' | 'apqTtlSeconds'> {
+  // `apq` by default: clients that hash (Apollo Client's link) keep working as with Apollo Server's own APQ.
+  const persistedOperations = readChoice(env, 'PERSISTED_OPERATIONS', PERSISTED_OPERATIONS_MODES, 'apq');
+  const persistedOperationsManifest = path.resolve(env.PERSISTED_OPERATIONS_MANIFEST?.trim() || DEFAULT_PERSISTED_OPERATIONS_MANIFEST);
+  if (persistedOperations === 'safelist' && !fs.existsSync(persistedOperationsManifest))
+    throw new ConfigError(
+      'PERSISTED_OPERATIONS_MANIFEST',
+      persistedOperationsManifest,
+      'the path of a persisted query manifest (npm run persisted:manifest writes one), needed by PERSISTED_OPERATIONS=safelist',
+    );
+  return { persistedOperations, persistedOperationsManifest, apqTtlSeconds: readPositiveInt(env, 'APQ_TTL_SECONDS', 86_400) };
 }
 
 /**

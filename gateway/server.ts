@@ -20,6 +20,10 @@ import { GatewayPipeline, type GatewayPlugin } from './plugins/gatewayPlugin';
 import { apolloPipelineAdapter } from './plugins/apolloAdapter';
 import { requestIdPlugin } from './plugins/requestId';
 import { identityPlugin } from './plugins/identity';
+import { loadPersistedQueryManifest, persistedOperationsPlugin, type PersistedOperationsMode } from './plugins/persistedOperations';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
+import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
+import { DEFAULT_PERSISTED_OPERATIONS_MANIFEST } from './gatewayConfig';
 import { authorizationPlugin, type AuthorizationMode } from './plugins/authorization';
 import { operationResolutionPlugin } from './plugins/requestErrors';
 import { introspectionPolicyPlugin } from './plugins/introspectionPolicy';
@@ -29,8 +33,6 @@ import { accessLogPlugin } from './plugins/accessLog';
 import { operationLimitsPlugin } from './plugins/operationLimits';
 import { rateLimitPlugin } from './plugins/rateLimit';
 import type { RateLimits } from './plugins/rateLimitSettings';
-import type { SharedStore } from '../platform/sharedState/sharedStore';
-import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
 import type { OperationLimits } from './plugins/operationLimitsSettings';
 import { SubscriptionService } from './subscriptions/subscriptionService';
 import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
@@ -66,13 +68,19 @@ export interface GatewayOptions {
   maxCost?: number;
   /** `enforce` refuses operations over `maxCost`, `measure` only logs them. Default `enforce`. */
   costMode?: CostMode;
-  /** Where state shared by gateway instances lives (rate-limit budgets): Redis or memory. Its opener closes it. Default: this process's memory. */
-  sharedStore?: SharedStore;
   /** Rate-limit budgets and proxy trust. Default `DEFAULT_RATE_LIMITS`. */
   rateLimits?: Partial<RateLimits>;
   /** What a field the caller may not see does to its operation (`@authenticated`, `@requiresScopes`). Default `filter`. */
   authorizationMode?: AuthorizationMode;
-  /** Plugins run after the gateway's own (request id, identity, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
+  /** State shared with the other gateway instances (rate-limit budgets, automatic persisted queries): Redis or memory. Default: a `MemorySharedStore` of this gateway's own; a store given here is closed by whoever opened it. */
+  sharedStore?: SharedStore;
+  /** `apq` (automatic persisted queries), `safelist` (only `persistedOperationsManifest`'s operations) or `off`. Default `apq`. */
+  persistedOperations?: PersistedOperationsMode;
+  /** The persisted query manifest `safelist` runs. Default `schema/persisted-operations.json`. */
+  persistedOperationsManifest?: string;
+  /** How long a registered automatic persisted query is kept, in seconds. Default 86 400 (24 h). */
+  apqTtlSeconds?: number;
+  /** Plugins run after the gateway's own (request id, identity, persisted operations, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
   clock?: Clock;
@@ -104,10 +112,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
     subgraphUrls[name] = url;
   }
-  const sharedStore = options.sharedStore ?? new MemorySharedStore();
+  const persistedOperations = options.persistedOperations ?? 'apq';
+  const ownStore = options.sharedStore ? undefined : new MemorySharedStore();
+  const sharedStore = options.sharedStore ?? ownStore!;
   const pipeline = new GatewayPipeline([
     requestIdPlugin(),
     identityPlugin({ authenticate: options.authenticate, identitySecret: options.identitySecret, clock: options.clock }),
+    persistedOperationsPlugin({
+      mode: persistedOperations,
+      store: sharedStore,
+      ttlSeconds: options.apqTtlSeconds,
+      manifest:
+        persistedOperations === 'safelist'
+          ? loadPersistedQueryManifest(options.persistedOperationsManifest ?? DEFAULT_PERSISTED_OPERATIONS_MANIFEST)
+          : undefined,
+      logger,
+    }),
     authorizationPlugin({ supergraph, mode: options.authorizationMode }),
     rateLimitPlugin({ store: sharedStore, limits: options.rateLimits }),
     operationResolutionPlugin(),
@@ -134,6 +154,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     // The pipeline's introspection policy decides, for every transport alike.
     introspection: true,
+    // The pipeline's persisted-operations plugin is the one mechanism, on every transport alike.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: !options.production,
     formatError: (formatted, error) => pipeline.formatError(formatted, error),
     plugins: [
@@ -201,8 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await graphqlWs.close();
         await graceful.close();
         await apollo.stop();
-        // A store the gateway made for itself is its own to close.
-        if (!options.sharedStore) await sharedStore.close();
+        await ownStore?.close();
       })()),
   };
 }

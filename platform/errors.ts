@@ -37,6 +37,8 @@ export enum ErrorCode {
   PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
   /** Automatic persisted queries are turned off. */
   PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  /** The gateway runs only the operations of its manifest (`PERSISTED_OPERATIONS=safelist`), and this one is not among them. */
+  PERSISTED_QUERY_NOT_IN_LIST = 'PERSISTED_QUERY_NOT_IN_LIST',
   /** A document with several operations and no `operationName`, or an `operationName` it does not contain. */
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
   /** The operation's estimated cost exceeds the gateway's maximum (`MAX_COST`); the message names both. */

@@ -82,14 +82,23 @@ export function gatewayRouter(options: GatewayRouterOptions): (req: IncomingMess
         const { status, headers } = httpOf(error);
         return sendJson(res, status ?? 400, { errors: [pipeline.formatGraphQLError(error, operation)] }, headers);
       }
-      if (source !== undefined && source !== sent.query) {
+      // The pipeline consumed the persisted-query extension (Apollo Server's own APQ is off and would refuse it).
+      const persisted = sent.extensions?.persistedQuery !== undefined;
+      if (source !== undefined && (source !== sent.query || persisted)) {
         // Apollo Server runs the text the pipeline settled on.
+        const { persistedQuery: _consumed, ...extensions } = sent.extensions ?? {};
+        const rest = Object.keys(extensions).length ? extensions : undefined;
         if (req.method === 'GET') {
           const url = new URL(req.url ?? '/', 'http://localhost');
           url.searchParams.set('query', source);
+          if (persisted) {
+            if (rest) url.searchParams.set('extensions', JSON.stringify(rest));
+            else url.searchParams.delete('extensions');
+          }
           search = url.search;
         } else {
-          body = { ...(read.body as Record<string, unknown>), query: source };
+          const { extensions: _sent, ...fields } = read.body as Record<string, unknown>;
+          body = persisted ? { ...fields, query: source, ...(rest ? { extensions: rest } : {}) } : { ...(read.body as Record<string, unknown>), query: source };
         }
       }
     }

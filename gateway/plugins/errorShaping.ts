@@ -1,7 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, toPublicError } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
-import { codeApolloRequestErrors } from './requestErrors';
 import type { GatewayOperation, GatewayPlugin } from './gatewayPlugin';
 
 /** Codes of errors about the request itself, whose messages graphql-js writes from the schema. */
@@ -25,8 +24,7 @@ export function withoutSchemaDetails(formatted: GraphQLFormattedError, operation
 
 /**
  * Shapes every error the gateway sends, on every transport: stable codes
- * kept, Apollo's uncoded request errors given `BAD_REQUEST`, and in
- * production internals hidden (no stack, SQL, URL or subgraph name) and
+ * kept, and in production internals hidden (no stack, SQL, URL or subgraph name) and
  * validation messages kept to what the request contained
  * (`withoutSchemaDetails`). An internal error is logged with its cause, once,
  * here.
@@ -35,7 +33,7 @@ export function errorShapingPlugin(options: { production: boolean; logger: Logge
   return {
     name: 'errorShaping',
     formatError(formatted, error, operation) {
-      const shaped = toPublicError(codeApolloRequestErrors(formatted), error, options.production);
+      const shaped = toPublicError(formatted, error, options.production);
       if (shaped.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) options.logger.error({ err: error }, 'internal error in response');
       return options.production && operation ? withoutSchemaDetails(shaped, operation) : shaped;
     },

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../platform/errors';
-import { GraphQLError, type GraphQLFormattedError, Kind } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import type { GatewayPlugin } from './gatewayPlugin';
 
 /**
@@ -24,23 +24,5 @@ export function operationResolutionPlugin(): GatewayPlugin {
         : `The document holds several operations (${names.join(', ')}): name the one to run in \`operationName\`.`;
       throw new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
     },
-  };
-}
-
-/** Apollo Server's automatic-persisted-query refusals, which it sends without a code. */
-const PERSISTED_QUERY_MISTAKES = [/^provided sha does not match query$/, /^Unsupported persisted query version$/];
-
-/**
- * Gives a code to the errors Apollo Server raises for a malformed request
- * without one (a persisted query whose hash does not match its text, or of
- * an unknown version): `BAD_REQUEST`, so the message is kept and no stack
- * trace is attached. Other errors pass unchanged.
- */
-export function codeApolloRequestErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR || formatted.path) return formatted;
-  if (!PERSISTED_QUERY_MISTAKES.some((pattern) => pattern.test(formatted.message))) return formatted;
-  return {
-    message: `${formatted.message}: the persisted query's sha256Hash must be the SHA-256 of its query, with version 1.`,
-    extensions: { code: ErrorCode.BAD_REQUEST },
   };
 }

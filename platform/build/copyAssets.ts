@@ -3,13 +3,13 @@ import path from 'node:path';
 
 /**
  * Copies the files compiled code reads at run time (subgraph SDL, SQL
- * migrations — the subgraphs' and the shared event tables' — and the composed supergraph) from the source tree into `dist/`, so
+ * migrations — the subgraphs' and the shared event tables' — the composed supergraph and the persisted operation manifest) from the source tree into `dist/`, so
  * `node dist/...` finds them beside its JavaScript exactly as tests find them
  * beside the TypeScript.
  */
 const root = path.resolve(__dirname, '../../..');
 const dist = path.join(root, 'dist');
-const ASSET = /\.(graphql|sql|yaml)$/;
+const ASSET = /\.(graphql|sql|yaml)$|^persisted-operations\.json$/;
 
 function copyTree(relative: string): number {
   let copied = 0;

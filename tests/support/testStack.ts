@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { startStack, type RunningStack, type StackOptions } from '../../embedded/startStack';
 import { openTestStorage, type TestStorage } from './testStorage';
 import { openTestEventBus } from './testEventBus';
-import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';
 import { openTestSharedStore } from './testSharedStore';
+import { graphql, graphqlOk, type GraphQLResponse } from './graphqlClient';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../gateway/plugins/rateLimitSettings';
 
 /** Budgets no suite reaches, unless it sets its own. */
@@ -38,6 +38,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   const storage = await openTestStorage();
   // A bus handed in belongs to the caller; one made here is disposed of here.
   const bus = overrides.bus ? { bus: overrides.bus, dispose: async () => undefined } : await openTestEventBus();
+  // Likewise a shared store handed in.
   const shared = overrides.sharedStore ? { store: overrides.sharedStore, dispose: async () => undefined } : await openTestSharedStore();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   let stack: RunningStack | undefined;
