@@ -11,6 +11,8 @@ import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from '../gateway/supergraph';
 import { createAuthenticator } from '../gateway/auth/authenticate';
 import { SUBGRAPHS, type SubgraphName } from '../subgraphs/registry';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
+import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
 export type StackPorts = { gateway: number } & Record<SubgraphName, number>;
@@ -36,6 +38,12 @@ export interface StackOptions {
   jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyPem?: string | undefined };
   /** Default: the system clock. */
   clock?: Clock;
+  /**
+   * One store for the stack's shared state (the subgraphs' signature nonces
+   * among it); the owner closes it. Default: one in this process's memory,
+   * closed with the stack.
+   */
+  sharedStore?: SharedStore;
   /** Default: `schema/supergraph.graphql`. */
   supergraphPath?: string;
   /** Default: `!production`. */
@@ -71,6 +79,9 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const clock = options.clock ?? systemClock;
   const started: Array<{ close(): Promise<void> }> = [];
+  // A store made here is closed here, after everything that uses it.
+  const ownStore = options.sharedStore ? undefined : new MemorySharedStore();
+  const sharedStore = options.sharedStore ?? ownStore!;
   try {
     const outboxes = {} as Record<SubgraphName, Outbox>;
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -92,6 +103,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         host: options.host,
         production: options.production,
         identitySecret: options.identitySecret,
+        nonceStore: sharedStore,
+        clock,
         logger: createLogger(name, options.logLevel),
         seed: options.seed,
       });
@@ -134,10 +147,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       close: async () => {
         await gateway.close();
         await Promise.all(started.map((server) => server.close()));
+        await ownStore?.close();
       },
     };
   } catch (error) {
     await Promise.allSettled(started.map((server) => server.close()));
+    await ownStore?.close();
     throw error;
   }
 }
