@@ -35,6 +35,8 @@ export interface StackOptions {
   logLevel: string;
   /** Shared by the gateway and the subgraphs to sign and verify caller identities. */
   identitySecret: Uint8Array;
+  /** Also accepted by the subgraphs while `identitySecret` replaces it (a rotation). Default none. */
+  previousIdentitySecret?: Uint8Array;
   jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyPem?: string | undefined };
   /** Default: the system clock. */
   clock?: Clock;
@@ -103,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         host: options.host,
         production: options.production,
         identitySecret: options.identitySecret,
+        previousIdentitySecret: options.previousIdentitySecret,
         nonceStore: sharedStore,
         clock,
         logger: createLogger(name, options.logLevel),

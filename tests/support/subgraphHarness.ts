@@ -43,6 +43,11 @@ export interface SubscribeOptions {
   requestId?: string;
 }
 
+export interface RunOptions {
+  /** More headers to send, such as the gateway's `x-request-id`. */
+  headers?: Record<string, string>;
+}
+
 /** One subgraph served on a free port over seeded storage, and the means to call it as the gateway would. */
 export interface SubgraphUnderTest {
   /** The subgraph's handle on storage, for arranging rows and reading them back. */
@@ -61,7 +66,7 @@ export interface SubgraphUnderTest {
    * Sends one operation over HTTP as the gateway would: with the viewer in a
    * signed identity header, or with none for an anonymous caller (the default).
    */
-  run<T = any>(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse<T>>;
+  run<T = any>(query: string, variables?: Record<string, unknown>, viewer?: Viewer, options?: RunOptions): Promise<GraphQLResponse<T>>;
   /**
    * Subscribes over graphql-ws as the gateway would: its own connection, the
    * viewer's signed identity in the subscribe message's `extensions`.
@@ -148,11 +153,11 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
     outbox,
     bus,
     subgraph: server,
-    run: async (query, variables = {}, viewer = null) => {
+    run: async (query, variables = {}, viewer = null, runOptions = {}) => {
       const identity = viewer ? await signGatewayIdentity(viewer, identitySecret) : undefined;
       // The body `graphql` sends, byte for byte.
       const body = JSON.stringify({ query, variables });
-      return graphql(server.url, query, variables, { headers: sign({ method: 'POST', url: server.url, body, identity }) });
+      return graphql(server.url, query, variables, { headers: { ...runOptions.headers, ...sign({ method: 'POST', url: server.url, body, identity }) } });
     },
     subscribe: async <T = any>(
       query: string,
