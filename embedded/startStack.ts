@@ -12,6 +12,8 @@ import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from '../gateway/supergraph';
 import { createAuthenticator } from '../gateway/auth/authenticate';
 import { SUBGRAPHS, type SubgraphName } from '../subgraphs/registry';
+import type { SharedStore } from '../platform/sharedState/sharedStore';
+import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
 export type StackPorts = { gateway: number } & Record<SubgraphName, number>;
@@ -34,9 +36,17 @@ export interface StackOptions {
   logLevel: string;
   /** Shared by the gateway and the subgraphs to sign and verify caller identities. */
   identitySecret: Uint8Array;
+  /** Also accepted by the subgraphs while `identitySecret` replaces it (a rotation). Default none. */
+  previousIdentitySecret?: Uint8Array;
   jwt: { issuer: string; audience: string; ttlSeconds: number; privateKeyPem?: string | undefined };
   /** Default: the system clock. */
   clock?: Clock;
+  /**
+   * One store for the stack's shared state (the subgraphs' signature nonces
+   * among it); the owner closes it. Default: one in this process's memory,
+   * closed with the stack.
+   */
+  sharedStore?: SharedStore;
   /** Default: `schema/supergraph.graphql`. */
   supergraphPath?: string;
   /** Default: `!production`. */
@@ -74,6 +84,9 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const clock = options.clock ?? systemClock;
   const started: Array<{ close(): Promise<void> }> = [];
+  // A store made here is closed here, after everything that uses it.
+  const ownStore = options.sharedStore ? undefined : new MemorySharedStore();
+  const sharedStore = options.sharedStore ?? ownStore!;
   try {
     const outboxes = {} as Record<SubgraphName, Outbox>;
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -95,6 +108,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         host: options.host,
         production: options.production,
         identitySecret: options.identitySecret,
+        previousIdentitySecret: options.previousIdentitySecret,
+        nonceStore: sharedStore,
+        clock,
         logger: createLogger(name, options.logLevel),
         seed: options.seed,
       });
@@ -138,10 +154,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       close: async () => {
         await gateway.close();
         await Promise.all(started.map((server) => server.close()));
+        await ownStore?.close();
       },
     };
   } catch (error) {
     await Promise.allSettled(started.map((server) => server.close()));
+    await ownStore?.close();
     throw error;
   }
 }

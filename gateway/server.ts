@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger';
 import type { GatewayContext } from './context';
 import type { Authenticate } from './auth/authenticate';
 import { SubgraphDataSource } from './subgraphDataSource';
+import { gatewayRequestSigner } from '../platform/auth/gatewaySignature';
 import type { LoadedSupergraph } from './supergraph';
 import { probeSubgraphs } from './readiness';
 import { corsPolicy, type CorsOptions } from './http/cors';
@@ -142,9 +143,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The data sources are kept: subscriptions fetch entities through the same ones queries use.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // Every request to a subgraph is signed: fetches, and the WebSocket upgrades of subscriptions.
+  const signRequest = gatewayRequestSigner(options.identitySecret, options.clock);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.executionSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline)),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline, signRequest)),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => pipeline.plan((requestContext.context as GatewayContext).operation, queryPlan),
     logger,
   });
@@ -166,7 +169,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
   let loaded = true;
 
-  const subscriptions = new SubscriptionService({ supergraph: supergraph.supergraph, subgraphUrls, dataSources, pipeline, logger, clock: options.clock });
+  const subscriptions = new SubscriptionService({
+    supergraph: supergraph.supergraph,
+    subgraphUrls,
+    signRequest,
+    dataSources,
+    pipeline,
+    logger,
+    clock: options.clock,
+  });
   const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
   const route = gatewayRouter({
     pipeline,

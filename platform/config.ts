@@ -116,6 +116,8 @@ export interface CommonConfig {
   seed: boolean;
   /** `GATEWAY_IDENTITY_SECRET`: shared by the gateway and subgraphs; generated into the data directory when unset. */
   identitySecret: string | undefined;
+  /** `GATEWAY_IDENTITY_PREVIOUS_SECRET`: the secret being rotated out, still accepted by subgraphs (never used to sign). */
+  previousIdentitySecret: string | undefined;
   /** `NATS_URL`: NATS JetStream carries events when set; else the in-process bus. */
   natsUrl: string | undefined;
   /** `NATS_PREFIX`, default '': prepended to stream names and subjects, so deployments can share a NATS server. */
@@ -128,13 +130,22 @@ export interface CommonConfig {
   connectRetryMs: number;
 }
 
+/** A secret of at least 32 bytes, or undefined when unset; a bad one is reported by its length, never its value. */
+function readSecret(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value !== undefined && Buffer.byteLength(value, 'utf8') < 32) {
+    throw new ConfigError(name, `<${Buffer.byteLength(value, 'utf8')} bytes>`, 'a secret of at least 32 bytes');
+  }
+  return value;
+}
+
 /** Reads and checks the settings every process shares. Throws `ConfigError` for the first bad one. */
 export function readCommonConfig(env: Env): CommonConfig {
   const nodeEnv = readChoice(env, 'NODE_ENV', ['production', 'development', 'test'], 'development');
-  const identitySecret = raw(env, 'GATEWAY_IDENTITY_SECRET');
-  if (identitySecret !== undefined && Buffer.byteLength(identitySecret, 'utf8') < 32) {
-    // The value is a secret: say how long it is, never what it is.
-    throw new ConfigError('GATEWAY_IDENTITY_SECRET', `<${Buffer.byteLength(identitySecret, 'utf8')} bytes>`, 'a secret of at least 32 bytes');
+  const identitySecret = readSecret(env, 'GATEWAY_IDENTITY_SECRET');
+  const previousIdentitySecret = readSecret(env, 'GATEWAY_IDENTITY_PREVIOUS_SECRET');
+  if (previousIdentitySecret !== undefined && identitySecret === undefined) {
+    throw new ConfigError('GATEWAY_IDENTITY_PREVIOUS_SECRET', '<set>', 'set only beside GATEWAY_IDENTITY_SECRET, the secret that replaces it');
   }
   const natsPrefix = raw(env, 'NATS_PREFIX') ?? '';
   if (!/^[A-Za-z0-9_-]*$/.test(natsPrefix)) throw new ConfigError('NATS_PREFIX', natsPrefix, 'letters, digits, _ and - only');
@@ -148,6 +159,7 @@ export function readCommonConfig(env: Env): CommonConfig {
     host,
     seed: readBoolean(env, 'SEED', true),
     identitySecret,
+    previousIdentitySecret,
     natsUrl: readUrlList(env, 'NATS_URL', ['nats:', 'tls:'])?.join(','),
     natsPrefix,
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),

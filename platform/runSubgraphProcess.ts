@@ -38,7 +38,8 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   const port = readPort(env, 'PORT', defaultPort);
   const logger = createLogger(name, config.logLevel);
   // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
-  const { openConfiguredEventBus, openConfiguredStorage } = require('./process/openDependencies') as typeof import('./process/openDependencies');
+  const { openConfiguredEventBus, openConfiguredSharedStore, openConfiguredStorage } =
+    require('./process/openDependencies') as typeof import('./process/openDependencies');
   const { runSubgraph } = require('./subgraph') as typeof import('./subgraph');
   const { Outbox } = require('./events/outbox') as typeof import('./events/outbox');
   // Without DATABASE_URL each subgraph process gets a PGlite folder of its own: PGlite is
@@ -49,6 +50,13 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
     await storage.close();
     throw error;
   });
+  const nonceStore = await openConfiguredSharedStore(config, logger).catch(async (error: unknown) => {
+    await bus.close();
+    await storage.close();
+    throw error;
+  });
+  if (!config.redisUrl)
+    logger.warn('REDIS_URL is not set: signature nonces are remembered in this process only, so another replica would accept a replayed request');
   if (!config.natsUrl) logger.warn('NATS_URL is not set: events stay inside this process, so other subgraph processes never see them');
   const outbox = new Outbox(name, systemClock);
   const definition = await build({ db, outbox, bus, clock: systemClock, logger, dataDir: config.dataDir });
@@ -61,11 +69,14 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
     host: config.host,
     production: config.production,
     identitySecret: loadOrCreateSecret(config.identitySecret, config.dataDir, IDENTITY_SECRET_FILE),
+    previousIdentitySecret: config.previousIdentitySecret ? new Uint8Array(Buffer.from(config.previousIdentitySecret, 'utf8')) : undefined,
+    nonceStore,
     logger,
     seed: config.seed,
   });
   onShutdownSignal(logger, async () => {
     await server.close();
+    await nonceStore.close();
     await bus.close();
     await storage.close();
   });

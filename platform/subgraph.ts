@@ -16,6 +16,7 @@ import { startConsumer, type ConsumerDefinition } from './events/consumer';
 import type { Logger } from './logger';
 import { startSubgraphServer, type RouteHandler, type RunningServer } from './subgraphServer';
 import { sendJson } from './http/graphqlHttp';
+import type { SharedStore } from './sharedState/sharedStore';
 
 /**
  * What every subgraph's resolvers receive, whatever the subgraph. A subgraph's
@@ -110,7 +111,14 @@ export interface RunSubgraphOptions {
   port: number;
   host: string;
   production: boolean;
+  /** `GATEWAY_IDENTITY_SECRET`: verifies the gateway's request signatures and identity tokens. */
   identitySecret: Uint8Array;
+  /** `GATEWAY_IDENTITY_PREVIOUS_SECRET`: also accepted while the secret is rotated. Default none. */
+  previousIdentitySecret?: Uint8Array | undefined;
+  /** Where the nonces of the gateway's signatures are remembered (`openConfiguredSharedStore`: Redis when `REDIS_URL` is set); the caller closes it. */
+  nonceStore: SharedStore;
+  /** Reads the gateway signatures' ages. Default: the system clock. */
+  clock?: Clock;
   logger: Logger;
   /** Seed an empty database with demo data. */
   seed: boolean;
@@ -182,6 +190,9 @@ export async function runSubgraph<TContext extends BaseContext>(
       host: options.host,
       production: options.production,
       identitySecret: options.identitySecret,
+      previousIdentitySecret: options.previousIdentitySecret,
+      nonceStore: options.nonceStore,
+      clock: options.clock,
       createContext: (viewer, requestId) => definition.createContext(viewer, requestId),
       logger,
       routes: [ready, ...(definition.routes ?? [])],

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { parse, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -10,6 +9,9 @@ import { InMemoryEventBus } from './events/inMemoryEventBus';
 import { liveWatchCount, watchEvents } from './events/watchEvents';
 import { createLogger } from './logger';
 import { startSubgraphServer, type RunningServer } from './subgraphServer';
+import { gatewayRequestSigner, type RequestSigner } from './auth/gatewaySignature';
+import { signedWebSocket } from './http/signedWebSocket';
+import { MemorySharedStore } from './sharedState/memorySharedStore';
 
 interface Context {
   viewer: Viewer;
@@ -25,9 +27,13 @@ const typeDefs = parse(`
 `);
 
 /** A subgraph server with one subscription, `ticks`, fed by the `clock` stream of an in-memory bus. */
+/** Signs like the gateway, with the secret of the server `startTicking` started last. */
+let sign: RequestSigner;
+
 async function startTicking(production = false): Promise<{ server: RunningServer; bus: InMemoryEventBus; secret: Uint8Array; contexts: () => number }> {
   const bus = new InMemoryEventBus();
   const secret = new Uint8Array(randomBytes(32));
+  sign = gatewayRequestSigner(secret);
   let serial = 0;
   const resolvers: GraphQLResolverMap<Context> = {
     Query: { ok: () => true },
@@ -54,6 +60,7 @@ async function startTicking(production = false): Promise<{ server: RunningServer
     host: '127.0.0.1',
     production,
     identitySecret: secret,
+    nonceStore: new MemorySharedStore(),
     createContext: (viewer, requestId) => ({ viewer, requestId, serial: ++serial }),
     logger: createLogger('ticking', 'silent'),
   });
@@ -82,7 +89,7 @@ function subscribe(server: RunningServer, query: string, extensions: Record<stri
   };
   const client: Client = createClient({
     url: server.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    webSocketImpl: signedWebSocket(sign),
     retryAttempts: 0,
     on: { closed: (event) => void (state.closeCode = (event as { code: number }).code) },
   });
@@ -197,7 +204,7 @@ describe('subgraph server over graphql-ws', () => {
     const { state } = subscribe(server, 'subscription { ticks { n } }');
     await until(() => liveWatchCount() > before, 'the watch');
     // A raw socket that opens and then ignores everything, including the close handshake.
-    const silent = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const silent = new (signedWebSocket(sign))(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     await new Promise((resolve) => silent.once('open', resolve));
     silent.pause();
     const started = Date.now();

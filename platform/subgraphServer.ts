@@ -6,9 +6,12 @@ import type { GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
 import { toPublicError, isDomainError, ErrorCode } from './errors';
-import { IDENTITY_HEADER, InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
+import { InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
+import { ANONYMOUS_IDENTITY, UntrustedRequest, verifyGatewayRequest, type GatewayTrust } from './auth/gatewaySignature';
+import type { SharedStore } from './sharedState/sharedStore';
+import type { Clock } from './clock';
 import type { Viewer } from './auth/identity';
-import { handleGraphQLHttp, sendJson } from './http/graphqlHttp';
+import { DEFAULT_MAX_BODY_BYTES, handleGraphQLHttp, parseGraphQLText, readRequestText, sendJson, sendRequestError } from './http/graphqlHttp';
 import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket';
 import { gracefulClose } from './http/gracefulClose';
 import { requestIdOrNew } from './ids';
@@ -27,8 +30,16 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   host: string;
   /** Hides internal error messages and stack traces from responses. */
   production: boolean;
-  /** Shared with the gateway; verifies the identity header (HTTP) and the identity extension (WebSocket). */
+  /** Shared with the gateway; verifies its request signatures, the identity header (HTTP) and the identity extension (WebSocket). */
   identitySecret: Uint8Array;
+  /** `GATEWAY_IDENTITY_PREVIOUS_SECRET`: also accepted while the secret is being rotated. Default none. */
+  previousIdentitySecret?: Uint8Array | undefined;
+  /** Remembers the nonces of the gateway's signatures for the window, so a replayed request is refused (Redis: on every replica). */
+  nonceStore: SharedStore;
+  /** How old a gateway signature may be, in ms. Default 30 000 (plus 5 000 of clock skew either way). */
+  signatureWindowMs?: number;
+  /** Reads the signatures' ages. Default: the system clock. */
+  clock?: Clock;
   /**
    * Builds the per-request context (loaders included) for the caller;
    * `requestId` correlates the request's events and logs. A subscription
@@ -51,13 +62,19 @@ export interface RunningServer {
 /**
  * Serves a subgraph schema over HTTP at `/graphql` (POST and GET), with
  * `GET /health`, and its subscriptions over graphql-ws on the same path
- * (`http/graphqlWebSocket.ts`). Every request's caller comes from the
- * gateway-signed identity (a header over HTTP, `extensions.identity` in a
- * subscribe message); without one the caller is anonymous, with a forged or
- * expired one the request is refused with UNAUTHENTICATED.
+ * (`http/graphqlWebSocket.ts`). It trusts only the gateway: every request
+ * but `/health` and the extra `routes` (`/ready`, the JWKS), the WebSocket
+ * upgrade included, must carry the gateway's signature
+ * (`auth/gatewaySignature.ts`), or it is refused with 401 UNAUTHENTICATED
+ * before anything runs. The caller comes from the signed identity (a header
+ * over HTTP, `extensions.identity` in a subscribe message, still verified):
+ * `anonymous` or absent is an anonymous caller, a forged or expired token is
+ * refused with UNAUTHENTICATED.
  */
 export async function startSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<RunningServer> {
   const { logger } = options;
+  const secrets = options.previousIdentitySecret ? [options.identitySecret, options.previousIdentitySecret] : [options.identitySecret];
+  const trust: GatewayTrust = { secrets, nonces: options.nonceStore, clock: options.clock, windowMs: options.signatureWindowMs };
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -91,20 +108,45 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     }
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', subgraph: options.name });
+    // Refused before the body is read: nothing unsigned costs more than this.
+    if (!req.headers['signature'] || !req.headers['signature-input'])
+      return refuseUntrusted(res, 'Subgraphs serve only requests the gateway signed: Signature and Signature-Input headers are required.');
+    const text = await readRequestText(req, res, DEFAULT_MAX_BODY_BYTES);
+    if (text === undefined) return;
+    let identity: string;
+    try {
+      identity = await verifyGatewayRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: text }, trust);
+    } catch (error) {
+      if (error instanceof UntrustedRequest) return refuseUntrusted(res, error.message);
+      throw error;
+    }
     if (path !== '/graphql') return sendJson(res, 404, { error: `No route for ${req.method} ${path}.` });
-    await handleGraphQLHttp(apollo, req, res, async () => {
-      const identity = req.headers[IDENTITY_HEADER];
-      try {
-        const viewer = await verifyGatewayIdentity(Array.isArray(identity) ? identity[0] : identity, options.identitySecret);
-        const header = req.headers['x-request-id'];
-        return options.createContext(viewer, requestIdOrNew(Array.isArray(header) ? header[0] : header));
-      } catch (error) {
-        if (error instanceof InvalidGatewayIdentity) {
-          throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    const read = req.method === 'POST' ? parseGraphQLText(res, req.headers['content-type'], text) : { body: undefined };
+    if (!read) return;
+    await handleGraphQLHttp(
+      apollo,
+      req,
+      res,
+      async () => {
+        try {
+          const viewer = identity === ANONYMOUS_IDENTITY ? null : await verifyGatewayIdentity(identity, secrets);
+          const header = req.headers['x-request-id'];
+          return options.createContext(viewer, requestIdOrNew(Array.isArray(header) ? header[0] : header));
+        } catch (error) {
+          if (error instanceof InvalidGatewayIdentity) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      },
+      DEFAULT_MAX_BODY_BYTES,
+      read,
+    );
+  }
+
+  function refuseUntrusted(res: ServerResponse, message: string): void {
+    logger.warn({ reason: message }, 'refused a request the gateway did not sign');
+    sendRequestError(res, 401, ErrorCode.UNAUTHENTICATED, message);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -116,6 +158,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
     server,
     schema: options.schema,
     identitySecret: options.identitySecret,
+    trust,
     createContext: options.createContext,
     production: options.production,
     logger,

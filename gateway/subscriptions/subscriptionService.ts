@@ -1,3 +1,4 @@
+import type { RequestSigner } from '../../platform/auth/gatewaySignature';
 import { createHash } from 'node:crypto';
 import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
@@ -25,6 +26,8 @@ export interface SubscriptionServiceOptions {
   supergraph: string | Supergraph;
   /** Each subgraph's HTTP URL; its graphql-ws endpoint is the same URL over ws://. */
   subgraphUrls: Readonly<Record<string, string>>;
+  /** Signs the WebSocket upgrade to each subgraph (`platform/auth/gatewaySignature.ts`). Default none. */
+  signRequest?: RequestSigner;
   /** The gateway's data sources by subgraph name, for entity fetches. */
   dataSources: Readonly<Record<string, GraphQLDataSource<GatewayContext>>>;
   /**
@@ -97,7 +100,7 @@ export class SubscriptionService {
 
   constructor(private readonly options: SubscriptionServiceOptions) {
     this.planner = new SubscriptionPlanner(options.supergraph);
-    this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls });
+    this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls, signUpgrade: options.signRequest });
     this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger });
     this.logger = options.logger;
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;

@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { AsyncQueue } from '../../platform/asyncQueue';
+import type { RequestSigner } from '../../platform/auth/gatewaySignature';
+import { signedWebSocket } from '../../platform/http/signedWebSocket';
 
 export { IDENTITY_EXTENSION } from '../../platform/auth/gatewayIdentity';
 
@@ -57,6 +59,8 @@ export interface UpstreamSubscriptionPoolOptions {
   connectionAckWaitTimeoutMs?: number;
   /** Results a subscription may hold unread before it is ended as too slow. Default 1 000. */
   maxQueuedResults?: number;
+  /** Signs each WebSocket upgrade (`GET` of the path, an empty body, anonymous), reconnects included. Default none. */
+  signUpgrade?: RequestSigner;
 }
 
 /**
@@ -65,7 +69,9 @@ export interface UpstreamSubscriptionPoolOptions {
  * reconnecting (and resubscribing) after an abnormal close.
  */
 export class UpstreamSubscriptionPool {
-  private readonly options: Required<Omit<UpstreamSubscriptionPoolOptions, 'subgraphUrls'>>;
+  private readonly options: Required<Omit<UpstreamSubscriptionPoolOptions, 'subgraphUrls' | 'signUpgrade'>>;
+  /** `ws`, or its subclass that signs each upgrade request. */
+  private readonly webSocketImpl: typeof WebSocket;
   private readonly subgraphUrls: Readonly<Record<string, string>>;
   private readonly clients = new Map<string, Client>();
   private active = 0;
@@ -80,6 +86,7 @@ export class UpstreamSubscriptionPool {
       connectionAckWaitTimeoutMs: options.connectionAckWaitTimeoutMs ?? 10_000,
       maxQueuedResults: options.maxQueuedResults ?? 1_000,
     };
+    this.webSocketImpl = options.signUpgrade ? signedWebSocket(options.signUpgrade) : WebSocket;
   }
 
   /** Upstream subscriptions open right now, across every subgraph. */
@@ -166,7 +173,7 @@ export class UpstreamSubscriptionPool {
     if (!client) {
       client = createClient({
         url,
-        webSocketImpl: WebSocket,
+        webSocketImpl: this.webSocketImpl,
         lazy: true,
         lazyCloseTimeout: this.options.lazyCloseTimeoutMs,
         keepAlive: this.options.keepAliveMs,

@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors } from 'jose';
+import { SignJWT, jwtVerify, errors, type JWTVerifyResult } from 'jose';
 import { DomainError, ErrorCode } from '../errors';
 import { isRole, type Viewer } from './identity';
 
@@ -43,11 +43,27 @@ export class InvalidGatewayIdentity extends DomainError {
   }
 }
 
-/** Reads the identity header: null when absent (anonymous), the identity when valid, `InvalidGatewayIdentity` otherwise. */
-export async function verifyGatewayIdentity(header: string | undefined, secret: Uint8Array): Promise<Viewer> {
+/**
+ * Reads the identity header: null when absent (anonymous), the identity when
+ * valid under one of `secrets` (the current secret and, during a rotation,
+ * the previous one), `InvalidGatewayIdentity` otherwise.
+ */
+export async function verifyGatewayIdentity(header: string | undefined, secrets: Uint8Array | readonly Uint8Array[]): Promise<Viewer> {
   if (!header) return null;
+  const keys = secrets instanceof Uint8Array ? [secrets] : secrets;
   try {
-    const { payload } = await jwtVerify(header, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    let verified: JWTVerifyResult | undefined;
+    for (const [index, secret] of keys.entries()) {
+      try {
+        verified = await jwtVerify(header, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+        break;
+      } catch (error) {
+        // Another key may have signed it; any other failure (expired, wrong audience) is final.
+        if (!(error instanceof errors.JWSSignatureVerificationFailed) || index === keys.length - 1) throw error;
+      }
+    }
+    if (!verified) throw new InvalidGatewayIdentity('No key to verify the identity token with.');
+    const { payload } = verified;
     if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw new InvalidGatewayIdentity('Identity token lacks a subject or a role.');
     return { userId: payload.sub, role: payload.role };
   } catch (error) {

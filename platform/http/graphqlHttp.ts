@@ -62,6 +62,17 @@ export async function readGraphQLBody(
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
 ): Promise<{ body: unknown } | undefined> {
   if (req.method !== 'POST') return { body: undefined };
+  const text = await readRequestText(req, res, maxBodyBytes);
+  if (text === undefined) return undefined;
+  return parseGraphQLText(res, req.headers['content-type'], text);
+}
+
+/**
+ * Reads a request body as text ('' for none), answering an oversized one
+ * itself (413) and then returning `undefined`. For a caller that must see
+ * the exact body before parsing it (a subgraph checks its digest).
+ */
+export async function readRequestText(req: IncomingMessage, res: ServerResponse, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Promise<string | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes * 16) {
     // Too large to be worth reading: answer at once and close.
@@ -69,9 +80,8 @@ export async function readGraphQLBody(
     sendRequestError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
     return undefined;
   }
-  let text: string;
   try {
-    text = await readBody(req, maxBodyBytes);
+    return await readBody(req, maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       if (!res.destroyed) sendRequestError(res, 413, error.code, error.message);
@@ -79,8 +89,12 @@ export async function readGraphQLBody(
     }
     throw error;
   }
-  const contentType = req.headers['content-type'] ?? '';
-  if (!contentType.startsWith('application/json') && !contentType.startsWith('application/graphql-response+json')) return { body: text };
+}
+
+/** Parses a POST body read as text: JSON for JSON content types, the text otherwise; answers malformed JSON itself (400) and returns `undefined`. */
+export function parseGraphQLText(res: ServerResponse, contentType: string | undefined, text: string): { body: unknown } | undefined {
+  const type = contentType ?? '';
+  if (!type.startsWith('application/json') && !type.startsWith('application/graphql-response+json')) return { body: text };
   try {
     return { body: text.length ? JSON.parse(text) : undefined };
   } catch {

@@ -20,6 +20,7 @@ import type { Logger } from '../logger';
 import { ErrorCode, isDomainError, toPublicError, withCode } from '../errors';
 import { IDENTITY_EXTENSION, InvalidGatewayIdentity, REQUEST_ID_EXTENSION, verifyGatewayIdentity } from '../auth/gatewayIdentity';
 import type { Viewer } from '../auth/identity';
+import { UntrustedRequest, verifyGatewayRequest, type GatewayTrust } from '../auth/gatewaySignature';
 import { requestIdOrNew } from '../ids';
 
 /** Largest WebSocket message accepted, in bytes: 64 KiB (ws's default is 100 MiB). A larger one closes the socket with 1009. */
@@ -32,8 +33,14 @@ export interface GraphQLWebSocketOptions {
   path?: string;
   /** The same schema the HTTP endpoint serves. */
   schema: GraphQLSchema;
-  /** Shared with the gateway; verifies the identity each subscribe message carries. */
+  /** Shared with the gateway; verifies the identity each subscribe message carries (and `trust.secrets`, during a rotation). */
   identitySecret: Uint8Array;
+  /**
+   * Verifies the gateway's signature on the upgrade request (`GET` of the
+   * path, an empty body): without a valid one the upgrade is answered 401.
+   * Default: `identitySecret` is the only check (tests of the protocol alone).
+   */
+  trust?: GatewayTrust;
   /**
    * Builds a context for the caller: once to start the subscription (its
    * `subscribe` resolver), then afresh for each event it yields, so each
@@ -81,10 +88,36 @@ export interface GraphQLWebSocket {
 export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): GraphQLWebSocket {
   const { schema, logger, production } = options;
   const closeGraceMs = options.closeGraceMs ?? 1_000;
+  const { trust } = options;
+  const secrets = trust?.secrets ?? [options.identitySecret];
+  // Only the gateway opens connections: its signed upgrade request authenticates the socket.
+  function verifyClient(
+    info: { req: http.IncomingMessage },
+    done: (ok: boolean, code?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void,
+  ): void {
+    const { req } = info;
+    verifyGatewayRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: '' }, trust!).then(
+      () => done(true),
+      (error: unknown) => {
+        if (!(error instanceof UntrustedRequest)) logger.error({ err: error }, 'could not check a WebSocket upgrade’s signature');
+        else logger.warn({ reason: error.message }, 'refused a WebSocket upgrade the gateway did not sign');
+        const body = JSON.stringify({
+          errors: [
+            {
+              message: error instanceof UntrustedRequest ? error.message : 'Internal server error',
+              extensions: { code: error instanceof UntrustedRequest ? ErrorCode.UNAUTHENTICATED : ErrorCode.INTERNAL_SERVER_ERROR },
+            },
+          ],
+        });
+        done(false, error instanceof UntrustedRequest ? 401 : 500, body, { 'Content-Type': 'application/json; charset=utf-8' });
+      },
+    );
+  }
   const wss = new WebSocketServer({
     server: options.server,
     path: options.path ?? '/graphql',
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    ...(trust ? { verifyClient } : {}),
   });
   // Each socket's end: graphql-ws calls `onClose` once every subscription on it has returned.
   const ends = new Map<WebSocket, { done: Promise<void>; resolve(): void }>();
@@ -133,7 +166,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Gra
           const token = extensions[IDENTITY_EXTENSION];
           if (token !== undefined && token !== null && typeof token !== 'string')
             throw new InvalidGatewayIdentity('The identity extension must be a string (a signed token).');
-          viewer = await verifyGatewayIdentity(token ?? undefined, options.identitySecret);
+          viewer = await verifyGatewayIdentity(token ?? undefined, secrets);
         } catch (error) {
           if (error instanceof InvalidGatewayIdentity) return [new GraphQLError(error.message, { extensions: { code: error.code } })];
           throw error;

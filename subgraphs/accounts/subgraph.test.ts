@@ -6,7 +6,6 @@ import type { Viewer } from '../../platform/auth/identity';
 import { SEED_USERS } from '../../platform/seedData';
 import type { DeliveredEvent } from '../../platform/events/event';
 import type { LoggedEvent } from '../../platform/events/outbox';
-import { graphql } from '../../tests/support/graphqlClient';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../tests/support/subgraphHarness';
 import { testStorageKind } from '../../tests/support/testStorage';
 import { jwksDocument } from './signingKey';
@@ -118,7 +117,7 @@ describe(`accounts subgraph (${testStorageKind()})`, () => {
     it('given a request id, when signing up, then exactly one UserSignedUp is appended, correlated with it, carrying no password', async () => {
       const before = await logEnd();
       const input = { email: 'Frank@Example.com', name: ' Frank ', password: 'frank-password' };
-      const { data, errors } = await graphql(accounts.url, signUp, { input }, { headers: { 'x-request-id': 'req-signup-frank' } });
+      const { data, errors } = await accounts.run(signUp, { input }, null, { headers: { 'x-request-id': 'req-signup-frank' } });
       expect(errors).toBeUndefined();
       const events = await eventsAfter(before);
       expect(events).toEqual([

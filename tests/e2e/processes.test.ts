@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { openStorage } from '../../platform/storage/openStorage';
+import { signGatewayRequest } from '../../platform/auth/gatewaySignature';
 import { createTestDatabase, testStorageKind } from '../support/testStorage';
 import { ensureBuilt, listeningUrl, postInTwoParts, productEnv, spawnProduct, type ProductProcess } from '../support/processes';
 
@@ -121,7 +122,12 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
                 variables: { input: { email, name: 'In Flight', password: 'in-flight-password' } },
               })
             : JSON.stringify({ query: '{ __typename }' });
-        const inFlight = postInTwoParts(url, body);
+        // Signed as the gateway signs, with the secret every process was given.
+        const inFlight = postInTwoParts(
+          url,
+          body,
+          signGatewayRequest({ method: 'POST', url, body, identity: undefined }, new Uint8Array(Buffer.from(secret, 'utf8'))),
+        );
         await inFlight.accepted;
         process.child.kill('SIGTERM');
         await process.waitForLine(/"msg":"shutting down"/);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from '../../platform/auth/identity';
-import { IDENTITY_EXTENSION, IDENTITY_HEADER, REQUEST_ID_EXTENSION, signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import { IDENTITY_EXTENSION, REQUEST_ID_EXTENSION, signGatewayIdentity } from '../../platform/auth/gatewayIdentity';
+import { gatewayRequestSigner } from '../../platform/auth/gatewaySignature';
+import { signedWebSocket } from '../../platform/http/signedWebSocket';
+import { openTestSharedStore } from './testSharedStore';
 import { liveWatchCount } from '../../platform/events/watchEvents';
 import { createLogger } from '../../platform/logger';
 import type { ConnectionPool, Database } from '../../platform/storage/database';
@@ -41,6 +43,11 @@ export interface SubscribeOptions {
   requestId?: string;
 }
 
+export interface RunOptions {
+  /** More headers to send, such as the gateway's `x-request-id`. */
+  headers?: Record<string, string>;
+}
+
 /** One subgraph served on a free port over seeded storage, and the means to call it as the gateway would. */
 export interface SubgraphUnderTest {
   /** The subgraph's handle on storage, for arranging rows and reading them back. */
@@ -59,7 +66,7 @@ export interface SubgraphUnderTest {
    * Sends one operation over HTTP as the gateway would: with the viewer in a
    * signed identity header, or with none for an anonymous caller (the default).
    */
-  run<T = any>(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse<T>>;
+  run<T = any>(query: string, variables?: Record<string, unknown>, viewer?: Viewer, options?: RunOptions): Promise<GraphQLResponse<T>>;
   /**
    * Subscribes over graphql-ws as the gateway would: its own connection, the
    * viewer's signed identity in the subscribe message's `extensions`.
@@ -105,6 +112,10 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
   const bus = options.beside?.bus ?? new InMemoryEventBus({ retryDelayMs: 20 });
   const outbox = new Outbox(name, options.clock ?? systemClock);
   const identitySecret = new Uint8Array(randomBytes(32));
+  const clock = options.clock ?? systemClock;
+  // Requests are signed as the gateway signs them, with the one signing function.
+  const sign = gatewayRequestSigner(identitySecret, clock);
+  const nonces = await openTestSharedStore();
   let server: RunningSubgraph;
   try {
     const definition = await build(db, outbox, bus);
@@ -118,6 +129,8 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
       host: '127.0.0.1',
       production: false,
       identitySecret,
+      nonceStore: nonces.store,
+      clock,
       logger: createLogger(name, process.env.TEST_LOG_LEVEL ?? 'silent'),
       seed: true,
     });
@@ -125,6 +138,7 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
     await definition.seed?.(db);
   } catch (error) {
     if (!options.beside) await bus.close();
+    await nonces.dispose();
     await owned?.dispose();
     throw error;
   }
@@ -139,9 +153,11 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
     outbox,
     bus,
     subgraph: server,
-    run: async (query, variables = {}, viewer = null) => {
-      const headers: Record<string, string> = viewer ? { [IDENTITY_HEADER]: await signGatewayIdentity(viewer, identitySecret) } : {};
-      return graphql(server.url, query, variables, { headers });
+    run: async (query, variables = {}, viewer = null, runOptions = {}) => {
+      const identity = viewer ? await signGatewayIdentity(viewer, identitySecret) : undefined;
+      // The body `graphql` sends, byte for byte.
+      const body = JSON.stringify({ query, variables });
+      return graphql(server.url, query, variables, { headers: { ...runOptions.headers, ...sign({ method: 'POST', url: server.url, body, identity }) } });
     },
     subscribe: async <T = any>(
       query: string,
@@ -152,7 +168,7 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
       const identity = options.identity ?? (viewer ? await signGatewayIdentity(viewer, identitySecret) : undefined);
       const client = createClient({
         url: server.url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
+        webSocketImpl: signedWebSocket(sign),
         // Connected at once and kept until disposed, so `unsubscribe` sends only `complete`.
         lazy: false,
         retryAttempts: 0,
@@ -242,6 +258,7 @@ export async function startSubgraphUnderTest<TContext extends BaseContext>(
       await Promise.all([...clients].map(async (client) => client.dispose()));
       await server.close();
       if (!options.beside) await bus.close();
+      await nonces.dispose();
       await owned?.dispose();
     },
   };
