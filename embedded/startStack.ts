@@ -12,7 +12,6 @@ import type { GatewayPlugin } from '../gateway/plugins/gatewayPlugin';
 import { loadSupergraph } from '../gateway/supergraph';
 import { createAuthenticator } from '../gateway/auth/authenticate';
 import { SUBGRAPHS, type SubgraphName } from '../subgraphs/registry';
-import type { SharedStore } from '../platform/sharedState/sharedStore';
 import { MemorySharedStore } from '../platform/sharedState/memorySharedStore';
 
 /** The ports of the embedded stack; 0 picks free ones (tests). */
@@ -42,9 +41,9 @@ export interface StackOptions {
   /** Default: the system clock. */
   clock?: Clock;
   /**
-   * One store for the stack's shared state (the subgraphs' signature nonces
-   * among it); the owner closes it. Default: one in this process's memory,
-   * closed with the stack.
+   * One store for the stack's shared state (the gateway's rate-limit budgets
+   * and persisted queries, the subgraphs' signature nonces); the owner closes
+   * it. Default: one in this process's memory, closed with the stack.
    */
   sharedStore?: SharedStore;
   /** Default: `schema/supergraph.graphql`. */
@@ -53,8 +52,6 @@ export interface StackOptions {
   introspection?: boolean;
   /** The gateway's settings as read from the environment (`INTROSPECTION`, `MAX_BODY_BYTES`, `CORS_ORIGINS`, `MAX_COST`, `COST_MODE`, the operation limits); they win over `introspection`. */
   gateway?: Partial<GatewaySettings>;
-  /** State the gateway shares with other instances (rate-limit budgets, persisted queries): Redis or memory; its opener closes it. Default: the gateway's own memory. */
-  sharedStore?: SharedStore;
   /** Gateway plugins run after the built-in ones. Default none. */
   gatewayPlugins?: readonly GatewayPlugin[];
 }
@@ -128,7 +125,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       introspection: options.introspection,
       ...options.gateway,
       plugins: options.gatewayPlugins,
-      sharedStore: options.sharedStore,
+      sharedStore,
       authenticate: createAuthenticator({ jwksUrl, issuer: options.jwt.issuer, audience: options.jwt.audience, clock }),
       clock,
       identitySecret: options.identitySecret,
