@@ -186,7 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cors,
     maxBodyBytes: options.maxBodyBytes,
     readiness: async () => {
-      const subgraphs = await probeSubgraphs(subgraphUrls);
+      const subgraphs = await probeSubgraphs(subgraphUrls, signRequest);
       const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
       return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs } };
     },

@@ -133,7 +133,7 @@ describe(`built processes under NODE_ENV=production (${testStorageKind()})`, () 
         await process.waitForLine(/"msg":"shutting down"/);
         inFlight.release();
         const response = await inFlight.response;
-        expect(response.status).toBe(200);
+        expect({ status: response.status, body: response.body }).toMatchObject({ status: 200 });
         expect(JSON.parse(response.body).errors).toBeUndefined();
         expect(await process.exited).toBe(0);
       }),
