@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import YAML from 'yaml';
 import { composeServices } from '@apollo/composition';
+import { projectRoot } from '../platform/build/projectRoot';
 
 /**
  * Composes the subgraphs named in `schema/supergraph.yaml` into
@@ -14,17 +15,6 @@ import { composeServices } from '@apollo/composition';
 
 interface SupergraphConfig {
   subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
-}
-
-/** The repository root: the nearest folder above `from` holding package.json. */
-function projectRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${from}.`);
-    dir = parent;
-  }
-  return dir;
 }
 
 /** Composes the configured subgraphs; returns the supergraph SDL or the composition errors. */

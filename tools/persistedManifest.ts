@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { addTypenameToDocument, print } from '@apollo/client/utilities';
 import { sha256Hex, type ManifestOperation, type PersistedQueryManifest } from '../gateway/plugins/persistedOperations';
+import { projectRoot } from '../platform/build/projectRoot';
 
 /**
  * Builds the persisted query manifest (Apollo's format) of the operations in
@@ -18,17 +19,6 @@ import { sha256Hex, type ManifestOperation, type PersistedQueryManifest } from '
  * printed), and `id` its SHA-256: the hash Apollo Client's persisted query
  * link sends. Another client must send that exact text, or its hash.
  */
-
-/** The repository root: the nearest folder above `from` holding package.json. */
-function projectRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${from}.`);
-    dir = parent;
-  }
-  return dir;
-}
 
 /** The manifest of every `*.graphql` file in `folder`, sorted by operation name; throws naming a file that holds not exactly one named operation. */
 export function buildPersistedManifest(folder: string): PersistedQueryManifest {
