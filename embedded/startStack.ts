@@ -31,6 +31,8 @@ export interface StackOptions {
   production: boolean;
   /** Load demo data into empty tables. */
   seed: boolean;
+  /** `SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS` of every subgraph. Default 5000. */
+  subgraphKeepAliveTimeoutMs?: number;
   /** pino level for every part. */
   logLevel: string;
   /** Shared by the gateway and the subgraphs to sign and verify caller identities. */
@@ -110,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         clock,
         logger: createLogger(name, options.logLevel),
         seed: options.seed,
+        keepAliveTimeoutMs: options.subgraphKeepAliveTimeoutMs,
       });
       started.push(server);
       subgraphs[name] = server;
