@@ -187,6 +187,25 @@ describe('subgraph transport', () => {
       expect(subgraph.received).toEqual([QUERY, ENTITIES, ENTITIES]);
     });
 
+    it('when a query is retried, then each attempt is prepared afresh (a signature nonce is never sent twice)', async () => {
+      const transport = new SubgraphTransport();
+      const subgraph = await started(racingSubgraph(), transport);
+      let attempts = 0;
+      const seen: string[] = [];
+      subgraph.server.on('request', (req: IncomingMessage) => seen.push(String(req.headers['x-attempt'])));
+      const fetcher = transport.fetcher({
+        subgraph: 'test',
+        prepare: (_url, init) => ({ ...init, headers: { ...init.headers, 'x-attempt': String(++attempts) } }),
+      });
+      const send = () => fetcher(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: QUERY });
+      await send();
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect((await send()).status).toBe(200);
+
+      expect(seen).toEqual(['1', '2', '3']);
+    });
+
     it('when a mutation is sent on the dead socket, then it is not retried and fails with SUBGRAPH_UNAVAILABLE', async () => {
       const transport = new SubgraphTransport();
       const subgraph = await started(racingSubgraph(), transport);
