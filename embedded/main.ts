@@ -1,4 +1,4 @@
-import { readCommonConfig, readJwtConfig, readPort, IDENTITY_SECRET_FILE } from '../platform/config';
+import { readCommonConfig, readJwtConfig, readPort, readSubgraphKeepAliveTimeoutMs, IDENTITY_SECRET_FILE } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { loadOrCreateSecret } from '../platform/secrets';
 import { onShutdownSignal } from '../platform/process/shutdown';
@@ -15,7 +15,9 @@ runMain('stack', async () => {
   // Every setting is read and checked before anything is opened.
   const common = readCommonConfig(env);
   const jwt = readJwtConfig(env);
+  // The gateway's settings check SUBGRAPH_POOL_IDLE_MS against this same keep-alive timeout.
   const gateway = readGatewaySettings(env, common);
+  const subgraphKeepAliveTimeoutMs = readSubgraphKeepAliveTimeoutMs(env);
   const ports = { gateway: readPort(env, 'PORT', 4000) } as StackPorts;
   for (const { name, portVariable, defaultPort } of SUBGRAPHS) ports[name] = readPort(env, portVariable, defaultPort);
   const logger = createLogger('stack', common.logLevel);
@@ -39,6 +41,7 @@ runMain('stack', async () => {
       host: common.host,
       production: common.production,
       seed: common.seed,
+      subgraphKeepAliveTimeoutMs,
       logLevel: common.logLevel,
       identitySecret: loadOrCreateSecret(common.identitySecret, common.dataDir, IDENTITY_SECRET_FILE),
       jwt,

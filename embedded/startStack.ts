@@ -31,6 +31,10 @@ export interface StackOptions {
   production: boolean;
   /** Load demo data into empty tables. */
   seed: boolean;
+  /** Where the gateway reaches each subgraph, given the URL it listens on (tests put a fault proxy between). Default: that URL. */
+  gatewaySubgraphUrl?: (name: SubgraphName, url: string) => string | Promise<string>;
+  /** `SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS` of every subgraph. Default 5000. */
+  subgraphKeepAliveTimeoutMs?: number;
   /** pino level for every part. */
   logLevel: string;
   /** Shared by the gateway and the subgraphs to sign and verify caller identities. */
@@ -110,6 +114,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         clock,
         logger: createLogger(name, options.logLevel),
         seed: options.seed,
+        keepAliveTimeoutMs: options.subgraphKeepAliveTimeoutMs,
       });
       started.push(server);
       subgraphs[name] = server;
@@ -118,7 +123,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const jwksUrl = new URL('/.well-known/jwks.json', subgraphs.accounts.url).toString();
     const gateway = await startGateway({
       supergraph: loadSupergraph(options.supergraphPath ?? path.resolve(__dirname, '../schema/supergraph.graphql')),
-      subgraphUrls: Object.fromEntries(SUBGRAPHS.map(({ name }) => [name, subgraphs[name].url])),
+      subgraphUrls: Object.fromEntries(
+        await Promise.all(SUBGRAPHS.map(async ({ name }) => [name, (await options.gatewaySubgraphUrl?.(name, subgraphs[name].url)) ?? subgraphs[name].url])),
+      ) as Record<string, string>,
       port: options.ports.gateway,
       host: options.host,
       production: options.production,

@@ -92,4 +92,33 @@ describe('gateway settings', () => {
   ])('given %j, when the settings are read, then it is a ConfigError naming the variable', (env, message) => {
     expect(() => readGatewaySettings(env, readCommonConfig({}))).toThrow(message);
   });
+
+  it('given no subgraph transport settings, then subgraph requests time out after 10 s and idle sockets close after 4 s, below the subgraphs’ 5 s', () => {
+    expect(readGatewaySettings({}, readCommonConfig({})).subgraphTransport).toEqual({
+      timeoutMs: 10_000,
+      poolIdleMs: 4000,
+      maxConnections: 128,
+      maxResponseBytes: 16 * 1024 * 1024,
+    });
+  });
+
+  it('given a pool idle time below the subgraphs’ keep-alive timeout, then both are accepted', () => {
+    const settings = readGatewaySettings(
+      { SUBGRAPH_POOL_IDLE_MS: '8000', SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS: '9000', SUBGRAPH_TIMEOUT_MS: '2500' },
+      readCommonConfig({}),
+    );
+    expect(settings.subgraphTransport).toMatchObject({ poolIdleMs: 8000, timeoutMs: 2500 });
+  });
+
+  it.each([
+    [{ SUBGRAPH_POOL_IDLE_MS: '5000' }, /^SUBGRAPH_POOL_IDLE_MS must be below the subgraphs' keep-alive timeout \(SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS, 5000 ms\)/],
+    [
+      { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS: '3000' },
+      /^SUBGRAPH_POOL_IDLE_MS must be below the subgraphs' keep-alive timeout \(SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS, 3000 ms\), .*got "4000"/,
+    ],
+    [{ SUBGRAPH_TIMEOUT_MS: '0' }, /^SUBGRAPH_TIMEOUT_MS must be a positive integer/],
+    [{ SUBGRAPH_MAX_RESPONSE_BYTES: 'lots' }, /^SUBGRAPH_MAX_RESPONSE_BYTES must be a positive integer/],
+  ])('given %j, when the settings are read, then the transport setting is refused', (env, message) => {
+    expect(() => readGatewaySettings(env, readCommonConfig({}))).toThrow(message);
+  });
 });

@@ -8,6 +8,8 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rateLimitSetting
 import type { CostMode } from './plugins/demandControl';
 import type { AuthorizationMode } from './plugins/authorization';
 import type { PersistedOperationsMode } from './plugins/persistedOperations';
+import { DEFAULT_SUBGRAPH_TRANSPORT, type SubgraphTransportSettings } from './transport/subgraphTransportSettings';
+import { readSubgraphKeepAliveTimeoutMs } from '../platform/config';
 
 /** The manifest `npm run persisted:manifest` builds from `schema/operations/` (copied into `dist/` by the build). */
 export const DEFAULT_PERSISTED_OPERATIONS_MANIFEST = path.resolve(__dirname, '../schema/persisted-operations.json');
@@ -36,6 +38,8 @@ export interface GatewaySettings {
   persistedOperationsManifest: string;
   /** `APQ_TTL_SECONDS`, how long a registered automatic persisted query is kept; default 86 400 (24 h). */
   apqTtlSeconds: number;
+  /** `SUBGRAPH_TIMEOUT_MS`, `SUBGRAPH_POOL_IDLE_MS`, `SUBGRAPH_MAX_CONNECTIONS`, `SUBGRAPH_MAX_RESPONSE_BYTES`; defaults in `DEFAULT_SUBGRAPH_TRANSPORT`. */
+  subgraphTransport: SubgraphTransportSettings;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
@@ -80,6 +84,31 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
       perClientName: readBoolean(env, 'RATE_LIMIT_PER_CLIENT_NAME', DEFAULT_RATE_LIMITS.perClientName),
     },
     ...readPersistedOperations(env),
+    subgraphTransport: readSubgraphTransport(env),
+  };
+}
+
+/**
+ * The subgraph transport's settings. The pool's idle timeout must stay below
+ * the subgraphs' keep-alive timeout (`SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS`, the
+ * subgraphs' setting, read here too so a deployment that sets it for both
+ * is checked), or the gateway would send requests on sockets the subgraph
+ * is closing.
+ */
+export function readSubgraphTransport(env: Env): SubgraphTransportSettings {
+  const poolIdleMs = readPositiveInt(env, 'SUBGRAPH_POOL_IDLE_MS', DEFAULT_SUBGRAPH_TRANSPORT.poolIdleMs);
+  const keepAliveTimeoutMs = readSubgraphKeepAliveTimeoutMs(env);
+  if (poolIdleMs >= keepAliveTimeoutMs)
+    throw new ConfigError(
+      'SUBGRAPH_POOL_IDLE_MS',
+      String(poolIdleMs),
+      `below the subgraphs' keep-alive timeout (SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS, ${keepAliveTimeoutMs} ms), so the gateway closes idle sockets before they do`,
+    );
+  return {
+    timeoutMs: readPositiveInt(env, 'SUBGRAPH_TIMEOUT_MS', DEFAULT_SUBGRAPH_TRANSPORT.timeoutMs),
+    poolIdleMs,
+    maxConnections: readPositiveInt(env, 'SUBGRAPH_MAX_CONNECTIONS', DEFAULT_SUBGRAPH_TRANSPORT.maxConnections),
+    maxResponseBytes: readPositiveInt(env, 'SUBGRAPH_MAX_RESPONSE_BYTES', DEFAULT_SUBGRAPH_TRANSPORT.maxResponseBytes),
   };
 }
 

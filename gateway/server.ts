@@ -12,6 +12,8 @@ import type { Logger } from '../platform/logger';
 import type { GatewayContext } from './context';
 import type { Authenticate } from './auth/authenticate';
 import { SubgraphDataSource } from './subgraphDataSource';
+import { SubgraphTransport } from './transport/subgraphTransport';
+import type { SubgraphTransportSettings } from './transport/subgraphTransportSettings';
 import { gatewayRequestSigner } from '../platform/auth/gatewaySignature';
 import type { LoadedSupergraph } from './supergraph';
 import { probeSubgraphs } from './readiness';
@@ -81,6 +83,8 @@ export interface GatewayOptions {
   persistedOperationsManifest?: string;
   /** How long a registered automatic persisted query is kept, in seconds. Default 86 400 (24 h). */
   apqTtlSeconds?: number;
+  /** Timeout, pool idle time, connections and response bound of subgraph requests. Default `DEFAULT_SUBGRAPH_TRANSPORT`. */
+  subgraphTransport?: Partial<SubgraphTransportSettings>;
   /** Plugins run after the gateway's own (request id, identity, persisted operations, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
@@ -145,9 +149,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dataSources: Record<string, SubgraphDataSource> = {};
   // Every request to a subgraph is signed: fetches, and the WebSocket upgrades of subscriptions.
   const signRequest = gatewayRequestSigner(options.identitySecret, options.clock);
+  // One pool per subgraph URL, shared by queries, mutations and subscriptions' entity fetches.
+  const transport = new SubgraphTransport(options.subgraphTransport, logger);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.executionSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline, signRequest)),
+    buildService: ({ name, url }) =>
+      (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline, signRequest, transport)),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => pipeline.plan((requestContext.context as GatewayContext).operation, queryPlan),
     logger,
   });
@@ -234,6 +241,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await graphqlWs.close();
         await graceful.close();
         await apollo.stop();
+        await transport.close();
         await ownStore?.close();
       })()),
   };

@@ -3,6 +3,7 @@ import { IDENTITY_HEADER } from '../platform/auth/gatewayIdentity';
 import { GATEWAY_SIGNED_HEADERS, type RequestSigner } from '../platform/auth/gatewaySignature';
 import type { GatewayContext } from './context';
 import type { GatewayPipeline } from './plugins/gatewayPlugin';
+import type { PrepareAttempt, SubgraphTransport } from './transport/subgraphTransport';
 
 /**
  * Sends a plan's fetches to one subgraph with the headers the pipeline's
@@ -21,17 +22,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly pipeline: GatewayPipeline,
     /** Signs every fetch. Default none (a subgraph that does not check signatures, in tests). */
     signRequest?: RequestSigner,
+    /** The pools, timeouts and retry every fetch goes through (`transport/subgraphTransport.ts`). Default: Apollo's own fetcher, for tests. */
+    transport?: SubgraphTransport,
   ) {
     super(config);
-    if (signRequest) {
+    // The fetcher sees the body exactly as it goes on the wire, so the digest is of those bytes; each
+    // attempt is signed afresh, since subgraphs refuse a signature's nonce the second time.
+    const sign: PrepareAttempt | undefined =
+      signRequest &&
+      ((url, init) => {
+        const headers = { ...init.headers };
+        const body = typeof init.body === 'string' ? init.body : '';
+        const signed = signRequest({ method: init.method ?? 'POST', url, body, identity: headers[IDENTITY_HEADER] });
+        return { ...init, headers: { ...headers, ...signed } };
+      });
+    if (transport) this.fetcher = transport.fetcher({ subgraph, prepare: sign });
+    else if (sign) {
       const send = this.fetcher;
-      // The fetcher sees the body exactly as it goes on the wire, so the digest is of those bytes.
-      this.fetcher = (url, init) => {
-        const headers = { ...init?.headers };
-        const body = typeof init?.body === 'string' ? init.body : '';
-        const signed = signRequest({ method: init?.method ?? 'POST', url: String(url), body, identity: headers[IDENTITY_HEADER] });
-        return send(url, { ...init, headers: { ...headers, ...signed } });
-      };
+      this.fetcher = (url, init) => send(url, sign(String(url), init ?? {}));
     }
   }
 

@@ -43,6 +43,19 @@ export function readPositiveInt(env: Env, name: string, fallback: number): numbe
   return number;
 }
 
+/**
+ * `SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS`, default 5000: how long a subgraph's
+ * node:http server keeps an idle connection (`keepAliveTimeout`). The
+ * gateway reads it too, to check that its pool closes idle sockets first
+ * (`SUBGRAPH_POOL_IDLE_MS` below it).
+ */
+export function readSubgraphKeepAliveTimeoutMs(env: Env): number {
+  return readPositiveInt(env, 'SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS);
+}
+
+/** The subgraphs' default keep-alive timeout; the gateway's `SUBGRAPH_POOL_IDLE_MS` default (4000) stays below it. */
+export const DEFAULT_SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
 /** A boolean from `name` (`true`/`1`/`yes` or `false`/`0`/`no`), or `fallback`. */
 export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const value = raw(env, name);

@@ -21,6 +21,10 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** A dependency could not be reached; retrying later may succeed. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** A subgraph an operation needs could not be reached, dropped the connection or answered more than the gateway reads; the fields it serves are `null`. */
+  SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE',
+  /** A subgraph an operation needs did not answer within `SUBGRAPH_TIMEOUT_MS`; the fields it serves are `null`. */
+  SUBGRAPH_TIMEOUT = 'SUBGRAPH_TIMEOUT',
   /** Anything unexpected. The message is generic in production. */
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /** The operation is not valid GraphQL syntax. */

@@ -1,5 +1,5 @@
 import type { BaseContext } from '@apollo/server';
-import { readCommonConfig, readPort, IDENTITY_SECRET_FILE, type Env } from './config';
+import { readCommonConfig, readPort, readSubgraphKeepAliveTimeoutMs, IDENTITY_SECRET_FILE, type Env } from './config';
 import type { Database } from './storage/database';
 import { systemClock, type Clock } from './clock';
 import { createLogger, type Logger } from './logger';
@@ -36,6 +36,7 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
   // Every setting is read and checked before anything is opened.
   const config = readCommonConfig(env);
   const port = readPort(env, 'PORT', defaultPort);
+  const keepAliveTimeoutMs = readSubgraphKeepAliveTimeoutMs(env);
   const logger = createLogger(name, config.logLevel);
   // Loaded only now, so a bad setting is reported before seconds go into loading Apollo and PGlite.
   const { openConfiguredEventBus, openConfiguredSharedStore, openConfiguredStorage } =
@@ -73,6 +74,7 @@ export async function runSubgraphProcess<TContext extends BaseContext>(
     nonceStore,
     logger,
     seed: config.seed,
+    keepAliveTimeoutMs,
   });
   onShutdownSignal(logger, async () => {
     await server.close();

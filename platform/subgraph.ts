@@ -122,6 +122,8 @@ export interface RunSubgraphOptions {
   logger: Logger;
   /** Seed an empty database with demo data. */
   seed: boolean;
+  /** `SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS`: idle connections are closed after it. Default 5000. */
+  keepAliveTimeoutMs?: number;
 }
 
 /** A served subgraph with its event machinery. */
@@ -196,6 +198,7 @@ export async function runSubgraph<TContext extends BaseContext>(
       createContext: (viewer, requestId) => definition.createContext(viewer, requestId),
       logger,
       routes: [ready, ...(definition.routes ?? [])],
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     });
     let closing: Promise<void> | undefined;
     return {

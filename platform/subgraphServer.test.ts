@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { parse, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
@@ -215,5 +216,28 @@ describe('subgraph server over graphql-ws', () => {
     expect(state.closeCode).toBe(1001);
     silent.terminate();
     await bus.close();
+  });
+});
+
+describe('subgraph server keep-alive', () => {
+  it('given the default SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS, then idle connections are kept 5 s and the server says so, above the gateway pool’s 4 s', async () => {
+    const { server } = await startTicking();
+    try {
+      const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+        const agent = new http.Agent({ keepAlive: true });
+        http
+          .get(server.url.replace(/\/graphql$/, '/health'), { agent }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              agent.destroy();
+              resolve(res.headers);
+            });
+          })
+          .on('error', reject);
+      });
+      expect(headers['keep-alive']).toBe('timeout=5');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
+import { DEFAULT_SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from './config';
 import { toPublicError, isDomainError, ErrorCode } from './errors';
 import { InvalidGatewayIdentity, verifyGatewayIdentity } from './auth/gatewayIdentity';
 import { ANONYMOUS_IDENTITY, UntrustedRequest, verifyGatewayRequest, type GatewayTrust } from './auth/gatewaySignature';
@@ -49,6 +50,13 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   /** Extra routes tried before `/graphql` and `/health`. */
   routes?: RouteHandler[];
+  /**
+   * `SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS`: how long an idle connection is kept
+   * open (node:http `keepAliveTimeout`; `headersTimeout` is set 1 s above
+   * it). The gateway's pool closes its idle sockets sooner
+   * (`SUBGRAPH_POOL_IDLE_MS`). Default 5000.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -100,6 +108,9 @@ export async function startSubgraphServer<TContext extends BaseContext>(options:
       else res.destroy();
     });
   });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS;
+  // Above the keep-alive timeout, as node:http requires, so a request starting on an idle socket is not cut.
+  server.headersTimeout = server.keepAliveTimeout + 1000;
   const graceful = gracefulClose(server);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

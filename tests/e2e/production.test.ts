@@ -63,6 +63,9 @@ describe(`production mode (${testStorageKind()})`, () => {
     const body = JSON.parse(text);
     expect(body.errors.length).toBeGreaterThan(0);
     expect(text).not.toMatch(/127\.0\.0\.1|localhost|stacktrace|ECONNREFUSED|select |\.ts:\d+/i);
-    expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(body.errors[0]).toMatchObject({
+      message: 'A service this operation needs is unavailable: it could not be reached; the fields it serves are null.',
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+    });
   });
 });

@@ -9,16 +9,24 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /** Keeps every connection (and new ones) open but forwards nothing more to the target, as a frozen process would (SIGSTOP): requests get no answer. */
+  freeze(): void;
+  /** Forwards again what arrives after it (what came while frozen is lost). */
+  thaw(): void;
   close(): Promise<void>;
 }
 
 /** Forwards 127.0.0.1:<port> to `target`; the port is chosen free. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let frozen = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      if (!frozen) upstream.write(chunk);
+    });
+    upstream.pipe(client);
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -45,5 +53,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (!server.listening) return resolve();
       server.close(() => resolve());
     });
-  return { port, cut: stop, restore: () => listen(port), close: stop };
+  return {
+    port,
+    cut: stop,
+    restore: () => listen(port),
+    close: stop,
+    freeze: () => (frozen = true),
+    thaw: () => (frozen = false),
+  };
 }
