@@ -38,8 +38,7 @@ if (require.main === module) {
     }
     const logger = createLogger('gateway', common.logLevel);
     const sharedStore = await openConfiguredSharedStore(common, logger);
-    if (sharedStore.kind === 'memory')
-      logger.warn('REDIS_URL is not set: rate-limit budgets and persisted queries are counted by this gateway instance alone');
+    if (sharedStore.kind === 'memory') logger.warn('REDIS_URL is not set: rate-limit budgets and persisted queries are counted by this gateway instance alone');
     const gateway = await startGateway({
       supergraph,
       subgraphUrls,
