@@ -72,7 +72,21 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       );
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // A client that breaks the WebSocket protocol (a message over maxPayload, a bad frame) makes `ws` emit an
+      // error and close the socket itself with the right code (1009, 1002…). graphql-ws would report that as a
+      // fault of ours on the console; it is the client's, and is logged as such.
+      const emit = ws.emit.bind(ws) as (event: string | symbol, ...args: unknown[]) => boolean;
+      ws.emit = ((event: string | symbol, ...args: unknown[]) => {
+        const error = args[0] as { code?: unknown } | undefined;
+        if (event === 'error' && typeof error?.code === 'string' && error.code.startsWith('WS_ERR_')) {
+          logger.debug({ reason: error.code }, 'graphql-ws client broke the WebSocket protocol; its socket is closed');
+          return true;
+        }
+        return emit(event, ...args);
+      }) as typeof ws.emit;
+      wss.emit('connection', ws, req);
+    });
   };
   options.httpServer.on('upgrade', onUpgrade);
   const states = new WeakMap<object, ConnectionState>();
