@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import { loadOrCreateSigningKey } from '../subgraphs/accounts/signingKey';
 import { SEED_PRODUCTS } from '../platform/seedData';
 import { newId } from '../platform/ids';
+import { freeStackPorts } from '../subgraphs/registry';
 
 export interface FanoutResult {
   subscribers: number;
@@ -26,12 +27,7 @@ async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
-    PORT: '0',
-    ACCOUNTS_PORT: '0',
-    PRODUCTS_PORT: '0',
-    INVENTORY_PORT: '0',
-    ORDERS_PORT: '0',
-    REVIEWS_PORT: '0',
+    ...freeStackPorts(),
     // One benchmark client signs in thousands of users from one address: the budgets are what is not measured here.
     RATE_LIMIT_OPERATIONS: '1000000',
     RATE_LIMIT_CREDENTIALS: '1000000',

@@ -91,3 +91,8 @@ export function registeredSubgraph(name: SubgraphName): RegisteredSubgraph {
   if (!subgraph) throw new Error(`No subgraph is registered as "${name}".`);
   return subgraph;
 }
+
+/** Every port setting of the embedded stack, `PORT` (the gateway) and each subgraph's, set to 0: free ports, for tests and benchmarks. */
+export function freeStackPorts(): Record<string, string> {
+  return Object.fromEntries(['PORT', ...SUBGRAPHS.map(({ portVariable }) => portVariable)].map((name) => [name, '0']));
+}

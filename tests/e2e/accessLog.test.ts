@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { freeStackPorts } from '../../subgraphs/registry';
 import { ensureBuilt, listeningUrl, productEnv, spawnProduct, type ProductProcess } from '../support/processes';
 
 /**
@@ -17,8 +18,7 @@ describe('access log over every transport (built stack, production)', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    const ports = { PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' };
-    stack = spawnProduct('embedded/main.js', productEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...ports }));
+    stack = spawnProduct('embedded/main.js', productEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...freeStackPorts() }));
     url = await listeningUrl(stack, 'gateway listening');
   }, 120_000);
   afterAll(async () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { lockDataDir } from '../../platform/storage/dataDirLock';
 import { testStorageKind } from '../support/testStorage';
+import { freeStackPorts } from '../../subgraphs/registry';
 import { ensureBuilt, productEnv, spawnProduct } from '../support/processes';
 
 /**
@@ -86,11 +87,7 @@ describe('configuration errors', () => {
         ['embedded/main.js', []],
         ['tools/rebuildProjections.js', ['orderHistory']],
       ] as const) {
-        const process = spawnProduct(
-          script,
-          productEnv({ DATA_DIR: held, PORT: '0', ACCOUNTS_PORT: '0', PRODUCTS_PORT: '0', INVENTORY_PORT: '0', ORDERS_PORT: '0', REVIEWS_PORT: '0' }),
-          [...args],
-        );
+        const process = spawnProduct(script, productEnv({ DATA_DIR: held, ...freeStackPorts() }), [...args]);
         expect(await process.exited).toBe(1);
         const last = process.logEntries().pop();
         expect(last).toMatchObject({ variable: 'DATA_DIR' });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { testStorageKind } from '../support/testStorage';
+import { freeStackPorts } from '../../subgraphs/registry';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -32,12 +33,7 @@ embeddedOnly('the start command', () => {
       ...process.env,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
-      PORT: '0',
-      ACCOUNTS_PORT: '0',
-      PRODUCTS_PORT: '0',
-      INVENTORY_PORT: '0',
-      ORDERS_PORT: '0',
-      REVIEWS_PORT: '0',
+      ...freeStackPorts(),
     };
     delete env.DATABASE_URL;
     delete env.NATS_URL;
