@@ -93,12 +93,43 @@ describe('gateway settings', () => {
     expect(() => readGatewaySettings(env, readCommonConfig({}))).toThrow(message);
   });
 
-  it('given no subgraph transport settings, then subgraph requests time out after 10 s and idle sockets close after 4 s, below the subgraphs’ 5 s', () => {
+  it('given no subgraph transport settings, then subgraph requests time out after 10 s (operations after 30 s) and idle sockets close after 4 s, below the subgraphs’ 5 s', () => {
     expect(readGatewaySettings({}, readCommonConfig({})).subgraphTransport).toEqual({
       timeoutMs: 10_000,
+      operationTimeoutMs: 30_000,
       poolIdleMs: 4000,
       maxConnections: 128,
       maxResponseBytes: 16 * 1024 * 1024,
+      retries: 2,
+      retryBackoffMs: 25,
+      retryBudgetPercent: 20,
+      breakerFailures: 5,
+      breakerOpenMs: 5000,
+      dedup: true,
+    });
+  });
+
+  it('given retries, budget, breaker and dedup settings, then they are read; 0 retries and dedup off are allowed', () => {
+    const settings = readGatewaySettings(
+      {
+        SUBGRAPH_RETRIES: '0',
+        SUBGRAPH_RETRY_BACKOFF_MS: '0',
+        SUBGRAPH_RETRY_BUDGET_PERCENT: '50',
+        SUBGRAPH_BREAKER_FAILURES: '3',
+        SUBGRAPH_BREAKER_OPEN_MS: '1000',
+        SUBGRAPH_DEDUP: 'false',
+        OPERATION_TIMEOUT_MS: '5000',
+      },
+      readCommonConfig({}),
+    );
+    expect(settings.subgraphTransport).toMatchObject({
+      retries: 0,
+      retryBackoffMs: 0,
+      retryBudgetPercent: 50,
+      breakerFailures: 3,
+      breakerOpenMs: 1000,
+      dedup: false,
+      operationTimeoutMs: 5000,
     });
   });
 
@@ -118,6 +149,11 @@ describe('gateway settings', () => {
     ],
     [{ SUBGRAPH_TIMEOUT_MS: '0' }, /^SUBGRAPH_TIMEOUT_MS must be a positive integer/],
     [{ SUBGRAPH_MAX_RESPONSE_BYTES: 'lots' }, /^SUBGRAPH_MAX_RESPONSE_BYTES must be a positive integer/],
+    [{ SUBGRAPH_RETRIES: '9' }, /^SUBGRAPH_RETRIES must be a whole number from 0 to 5/],
+    [{ SUBGRAPH_RETRY_BUDGET_PERCENT: '150' }, /^SUBGRAPH_RETRY_BUDGET_PERCENT must be a whole number from 0 to 100/],
+    [{ SUBGRAPH_BREAKER_FAILURES: '0' }, /^SUBGRAPH_BREAKER_FAILURES must be a positive integer/],
+    [{ OPERATION_TIMEOUT_MS: '-1' }, /^OPERATION_TIMEOUT_MS must be a positive integer/],
+    [{ SUBGRAPH_DEDUP: 'maybe' }, /^SUBGRAPH_DEDUP must be/],
   ])('given %j, when the settings are read, then the transport setting is refused', (env, message) => {
     expect(() => readGatewaySettings(env, readCommonConfig({}))).toThrow(message);
   });

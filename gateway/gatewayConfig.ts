@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, readBoolean, readChoice, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
+import { ConfigError, readBoolean, readChoice, readIntInRange, readPositiveInt, type CommonConfig, type Env } from '../platform/config';
 import type { CorsOptions } from './http/cors';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './plugins/operationLimitsSettings';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rateLimitSettings';
@@ -38,7 +38,7 @@ export interface GatewaySettings {
   persistedOperationsManifest: string;
   /** `APQ_TTL_SECONDS`, how long a registered automatic persisted query is kept; default 86 400 (24 h). */
   apqTtlSeconds: number;
-  /** `SUBGRAPH_TIMEOUT_MS`, `SUBGRAPH_POOL_IDLE_MS`, `SUBGRAPH_MAX_CONNECTIONS`, `SUBGRAPH_MAX_RESPONSE_BYTES`; defaults in `DEFAULT_SUBGRAPH_TRANSPORT`. */
+  /** `SUBGRAPH_TIMEOUT_MS`, `OPERATION_TIMEOUT_MS`, `SUBGRAPH_POOL_IDLE_MS`, `SUBGRAPH_MAX_CONNECTIONS`, `SUBGRAPH_MAX_RESPONSE_BYTES`, `SUBGRAPH_RETRIES`, `SUBGRAPH_RETRY_BACKOFF_MS`, `SUBGRAPH_RETRY_BUDGET_PERCENT`, `SUBGRAPH_BREAKER_FAILURES`, `SUBGRAPH_BREAKER_OPEN_MS`, `SUBGRAPH_DEDUP`; defaults in `DEFAULT_SUBGRAPH_TRANSPORT`. */
   subgraphTransport: SubgraphTransportSettings;
 }
 
@@ -109,6 +109,13 @@ export function readSubgraphTransport(env: Env): SubgraphTransportSettings {
     poolIdleMs,
     maxConnections: readPositiveInt(env, 'SUBGRAPH_MAX_CONNECTIONS', DEFAULT_SUBGRAPH_TRANSPORT.maxConnections),
     maxResponseBytes: readPositiveInt(env, 'SUBGRAPH_MAX_RESPONSE_BYTES', DEFAULT_SUBGRAPH_TRANSPORT.maxResponseBytes),
+    operationTimeoutMs: readPositiveInt(env, 'OPERATION_TIMEOUT_MS', DEFAULT_SUBGRAPH_TRANSPORT.operationTimeoutMs),
+    retries: readIntInRange(env, 'SUBGRAPH_RETRIES', 5, DEFAULT_SUBGRAPH_TRANSPORT.retries),
+    retryBackoffMs: readIntInRange(env, 'SUBGRAPH_RETRY_BACKOFF_MS', 10_000, DEFAULT_SUBGRAPH_TRANSPORT.retryBackoffMs),
+    retryBudgetPercent: readIntInRange(env, 'SUBGRAPH_RETRY_BUDGET_PERCENT', 100, DEFAULT_SUBGRAPH_TRANSPORT.retryBudgetPercent),
+    breakerFailures: readPositiveInt(env, 'SUBGRAPH_BREAKER_FAILURES', DEFAULT_SUBGRAPH_TRANSPORT.breakerFailures),
+    breakerOpenMs: readPositiveInt(env, 'SUBGRAPH_BREAKER_OPEN_MS', DEFAULT_SUBGRAPH_TRANSPORT.breakerOpenMs),
+    dedup: readBoolean(env, 'SUBGRAPH_DEDUP', DEFAULT_SUBGRAPH_TRANSPORT.dedup),
   };
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, readCommonConfig, readPort, readUrl, IDENTITY_SECRET_FILE } from '../platform/config';
+import { ConfigError, readCommonConfig, readPort, readUrl, readUrlList, IDENTITY_SECRET_FILE } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { loadOrCreateSecret } from '../platform/secrets';
 import { onShutdownSignal } from '../platform/process/shutdown';
@@ -30,10 +30,10 @@ if (require.main === module) {
     const { createAuthenticator } = require('./auth/authenticate') as typeof import('./auth/authenticate');
     const { openConfiguredSharedStore } = require('../platform/process/openDependencies') as typeof import('../platform/process/openDependencies');
     const supergraph = loadSupergraph(supergraphPath);
-    // `<NAME>_URL` (e.g. PRODUCTS_URL) moves a subgraph away from its composed routing URL.
-    const subgraphUrls: Record<string, string> = {};
+    // `<NAME>_URL` (e.g. PRODUCTS_URL) moves a subgraph away from its composed routing URL; a comma-separated list names its replicas.
+    const subgraphUrls: Record<string, string[]> = {};
     for (const name of Object.keys(supergraph.subgraphUrls)) {
-      const override = readUrl(env, `${name.toUpperCase()}_URL`, HTTP);
+      const override = readUrlList(env, `${name.toUpperCase()}_URL`, HTTP);
       if (override) subgraphUrls[name] = override;
     }
     const logger = createLogger('gateway', common.logLevel);

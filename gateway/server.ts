@@ -14,9 +14,9 @@ import type { Authenticate } from './auth/authenticate';
 import { SubgraphDataSource } from './subgraphDataSource';
 import { SubgraphTransport } from './transport/subgraphTransport';
 import type { SubgraphTransportSettings } from './transport/subgraphTransportSettings';
+import { replicaUrls } from './transport/replicas';
 import { gatewayRequestSigner } from '../platform/auth/gatewaySignature';
 import type { LoadedSupergraph } from './supergraph';
-import { probeSubgraphs } from './readiness';
 import { corsPolicy, type CorsOptions } from './http/cors';
 import { gatewayRouter } from './http/router';
 import { GatewayPipeline, type GatewayPlugin } from './plugins/gatewayPlugin';
@@ -43,8 +43,8 @@ import { attachGraphqlWs } from './subscriptions/graphqlWsTransport';
 export interface GatewayOptions {
   /** The composed supergraph, read once by the composition root. */
   supergraph: LoadedSupergraph;
-  /** Routing URLs that replace the supergraph's, by subgraph name. Default: none. */
-  subgraphUrls?: Record<string, string>;
+  /** Routing URLs that replace the supergraph's, by subgraph name; a comma-separated list (or an array) names several replicas. Default: none. */
+  subgraphUrls?: Record<string, string | readonly string[]>;
   /** Port for `/graphql`, `/health` and `/ready`; 0 picks a free one. */
   port: number;
   host: string;
@@ -95,7 +95,7 @@ export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   url: string;
   port: number;
-  /** The routing URL used for each subgraph, overrides applied. */
+  /** The routing URL used for each subgraph, overrides applied (replicas comma-separated). */
   subgraphUrls: Record<string, string>;
   /** Federated subscriptions (graphql-ws and multipart): counts for health checks and tests. */
   subscriptions: SubscriptionService;
@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const subgraphUrls = { ...supergraph.subgraphUrls };
   for (const [name, url] of Object.entries(options.subgraphUrls ?? {})) {
     if (!(name in subgraphUrls)) throw new Error(`A URL was given for subgraph "${name}", but the supergraph has no such subgraph.`);
-    subgraphUrls[name] = url;
+    subgraphUrls[name] = replicaUrls(url).join(',');
   }
   const persistedOperations = options.persistedOperations ?? 'apq';
   const ownStore = options.sharedStore ? undefined : new MemorySharedStore();
@@ -149,12 +149,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dataSources: Record<string, SubgraphDataSource> = {};
   // Every request to a subgraph is signed: fetches, and the WebSocket upgrades of subscriptions.
   const signRequest = gatewayRequestSigner(options.identitySecret, options.clock);
-  // One pool per subgraph URL, shared by queries, mutations and subscriptions' entity fetches.
+  // One client per subgraph over its replicas, shared by queries, mutations and subscriptions' entity fetches.
   const transport = new SubgraphTransport(options.subgraphTransport, logger);
+  for (const [name, urls] of Object.entries(subgraphUrls)) transport.client(name, replicaUrls(urls), signRequest);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.executionSdl,
+    // Each fetch's parsed document reaches the data source: whether it is a query (retries, dedup), and where its fields go.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
     buildService: ({ name, url }) =>
-      (dataSources[name] = new SubgraphDataSource({ url: subgraphUrls[name] ?? url ?? '' }, name, pipeline, signRequest, transport)),
+      (dataSources[name] = new SubgraphDataSource(name, transport.client(name, replicaUrls(subgraphUrls[name] ?? url ?? ''), signRequest), pipeline)),
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => pipeline.plan((requestContext.context as GatewayContext).operation, queryPlan),
     logger,
   });
@@ -193,9 +196,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cors,
     maxBodyBytes: options.maxBodyBytes,
     readiness: async () => {
-      const subgraphs = await probeSubgraphs(subgraphUrls, signRequest);
+      const health = await transport.health();
+      const subgraphs = Object.fromEntries(Object.entries(health).map(([name, each]) => [name, each.state]));
+      // Replica URLs are internal addresses: production shows each replica by its position in the list.
+      const replicas = Object.fromEntries(
+        Object.entries(health).map(([name, each]) => [
+          name,
+          each.replicas.map(({ url, state, inFlight, answers }, index) => ({
+            replica: options.production ? index : url,
+            state: answers ? state : 'down',
+            inFlight,
+          })),
+        ]),
+      );
       const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
-      return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs } };
+      return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs, replicas } };
     },
   });
   const httpServer = http.createServer((req, res) => {

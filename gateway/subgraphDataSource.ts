@@ -1,55 +1,114 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { IDENTITY_HEADER } from '../platform/auth/gatewayIdentity';
-import { GATEWAY_SIGNED_HEADERS, type RequestSigner } from '../platform/auth/gatewaySignature';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import { ErrorCode } from '../platform/errors';
 import type { GatewayContext } from './context';
 import type { GatewayPipeline } from './plugins/gatewayPlugin';
-import type { PrepareAttempt, SubgraphTransport } from './transport/subgraphTransport';
+import type { SubgraphClient } from './transport/subgraphTransport';
+
+type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
 /**
- * Sends a plan's fetches to one subgraph with the headers the pipeline's
+ * `@apollo/gateway`'s data source for one subgraph (its `GraphQLDataSource`
+ * extension point): sends each fetch of a plan through the subgraph
+ * transport (`transport/`) with the headers the pipeline's
  * `onSubgraphRequest` hooks give (the caller's signed identity, the request
- * id), and signs each one (`platform/auth/gatewaySignature.ts`) over its
- * method, path, exact body and identity. The client's own headers (its
- * bearer token included) are not forwarded — `@apollo/gateway` builds each
- * fetch's headers afresh — and whatever arrives under an identity or
- * signature header's name is dropped before the pipeline runs: subgraphs
- * trust only what the gateway signed.
+ * id); the transport signs each attempt. The client's own headers (its
+ * bearer token included) are never forwarded.
+ *
+ * A fetch that fails (unreachable, timed out, breaker open) does not fail
+ * the operation: it answers with one error, at the path of the first field
+ * it would have filled, with the transport's public code
+ * (`SUBGRAPH_UNAVAILABLE`, `SUBGRAPH_TIMEOUT`); `@apollo/gateway` adds
+ * `extensions.serviceName`, places the error under the client's path, and
+ * the fields that fetch serves are `null` while the rest answers.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
-    config: { url: string },
     private readonly subgraph: string,
+    private readonly client: SubgraphClient,
     private readonly pipeline: GatewayPipeline,
-    /** Signs every fetch. Default none (a subgraph that does not check signatures, in tests). */
-    signRequest?: RequestSigner,
-    /** The pools, timeouts and retry every fetch goes through (`transport/subgraphTransport.ts`). Default: Apollo's own fetcher, for tests. */
-    transport?: SubgraphTransport,
-  ) {
-    super(config);
-    // The fetcher sees the body exactly as it goes on the wire, so the digest is of those bytes; each
-    // attempt is signed afresh, since subgraphs refuse a signature's nonce the second time.
-    const sign: PrepareAttempt | undefined =
-      signRequest &&
-      ((url, init) => {
-        const headers = { ...init.headers };
-        const body = typeof init.body === 'string' ? init.body : '';
-        const signed = signRequest({ method: init.method ?? 'POST', url, body, identity: headers[IDENTITY_HEADER] });
-        return { ...init, headers: { ...headers, ...signed } };
-      });
-    if (transport) this.fetcher = transport.fetcher({ subgraph, prepare: sign });
-    else if (sign) {
-      const send = this.fetcher;
-      this.fetcher = (url, init) => send(url, sign(String(url), init ?? {}));
+    /** `OPERATION_TIMEOUT_MS`: every fetch of a query or mutation ends by then (subscriptions' event fetches have only the per-request timeout). */
+    private readonly operationTimeoutMs = client.options.operationTimeoutMs,
+  ) {}
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = {};
+    // Only an incoming operation's fetches carry a document and the gateway's context (never a health check or schema load here).
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const operation = incoming && 'operation' in incoming.context ? incoming.context.operation : undefined;
+    if (operation) {
+      const add = new Map<string, string>();
+      await this.pipeline.subgraphRequest(operation, { subgraph: this.subgraph, headers: add });
+      for (const [name, value] of add) headers[name] = value;
+    }
+    const document = incoming?.document;
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const deadline = operation && operation.operation?.operation !== OperationTypeNode.SUBSCRIPTION ? operation.startedAt + this.operationTimeoutMs : undefined;
+    let reply;
+    try {
+      reply = await this.client.request({ body, headers, safe: isQuery(document, request.query), deadline });
+    } catch (error) {
+      if (error instanceof GraphQLError) return failed(error, document);
+      throw error;
+    }
+    const text = reply.body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return failed(unavailable(this.subgraph, `it answered HTTP ${reply.status} with a body that is not JSON`), document);
+    }
+    const isResponse = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    // A GraphQL answer with errors (a 400 for a refused document, a 401…) keeps its errors; @apollo/gateway adds serviceName and paths.
+    if (isResponse && (reply.status < 300 || Array.isArray((parsed as { errors?: unknown }).errors))) return parsed as GatewayResponse;
+    return failed(unavailable(this.subgraph, `it answered HTTP ${reply.status}${isResponse ? ' without GraphQL errors' : ''}`), document);
+  }
+}
+
+function unavailable(subgraph: string, reason: string): GraphQLError {
+  return new GraphQLError(`The "${subgraph}" service is unavailable: ${reason}; the fields it serves are null.`, {
+    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: subgraph },
+  });
+}
+
+/** True when the fetch is a query (an `_entities` fetch included), judged by its document or else its text. */
+function isQuery(document: DocumentNode | undefined, query: string): boolean {
+  const definition = document?.definitions.find((each) => each.kind === Kind.OPERATION_DEFINITION);
+  if (definition) return definition.operation === OperationTypeNode.QUERY;
+  return /^\s*(?:query\b|\{)/.test(query);
+}
+
+/** The fetch's answer when it failed: no data, one error at the first field it would have filled. */
+function failed(error: GraphQLError, document: DocumentNode | undefined): GatewayResponse {
+  const formatted: GraphQLFormattedError = { message: error.message, path: firstFieldPath(document), extensions: error.extensions };
+  return { errors: [formatted] };
+}
+
+/**
+ * The subgraph-relative path of the first field a fetch selects: `[field]`
+ * for a root fetch, `['_entities', 0, field]` for an entity fetch (the
+ * gateway maps it to the first entity's place in the client's answer).
+ */
+function firstFieldPath(document: DocumentNode | undefined): (string | number)[] | undefined {
+  const definition = document?.definitions.find((each) => each.kind === Kind.OPERATION_DEFINITION);
+  const root = definition && firstField(definition.selectionSet);
+  if (!root) return undefined;
+  const key = root.alias?.value ?? root.name.value;
+  if (key !== '_entities') return [key];
+  const entity = root.selectionSet && firstField(root.selectionSet);
+  return entity ? ['_entities', 0, entity.alias?.value ?? entity.name.value] : undefined;
+}
+
+function firstField(selectionSet: SelectionSetNode): FieldNode | undefined {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value !== '__typename') return selection;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const field = firstField(selection.selectionSet);
+      if (field) return field;
     }
   }
-
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const headers = request.http?.headers;
-    if (!headers) return;
-    for (const name of GATEWAY_SIGNED_HEADERS) headers.delete(name);
-    if (!('operation' in context) || !context.operation) return;
-    const add = new Map<string, string>();
-    await this.pipeline.subgraphRequest(context.operation, { subgraph: this.subgraph, headers: add });
-    for (const [name, value] of add) headers.set(name, value);
-  }
+  return undefined;
 }

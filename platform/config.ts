@@ -56,6 +56,15 @@ export function readSubgraphKeepAliveTimeoutMs(env: Env): number {
 /** The subgraphs' default keep-alive timeout; the gateway's `SUBGRAPH_POOL_IDLE_MS` default (4000) stays below it. */
 export const DEFAULT_SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
+/** A whole number from 0 to `max` from `name`, or `fallback`. */
+export function readIntInRange(env: Env, name: string, max: number, fallback: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > max) throw new ConfigError(name, value, `a whole number from 0 to ${max}`);
+  return number;
+}
+
 /** A boolean from `name` (`true`/`1`/`yes` or `false`/`0`/`no`), or `fallback`. */
 export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const value = raw(env, name);

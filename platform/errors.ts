@@ -122,12 +122,16 @@ export function toPublicError(formatted: GraphQLFormattedError, error: unknown, 
     return { ...formatted, extensions: { ...extensions, code } };
   }
   // In production only known, client-facing codes keep their message, and only `code` and `field`
-  // survive of the extensions: no stack trace, no subgraph name.
+  // survive of the extensions (and `serviceName` of a subgraph outage, whose fields it names): no stack trace.
   if (code === ErrorCode.INTERNAL_SERVER_ERROR || !PUBLIC_CODES.has(code)) {
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
-  const field = formatted.extensions?.field;
-  return { ...formatted, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
+  const { field, serviceName } = formatted.extensions ?? {};
+  const outage = code === ErrorCode.SUBGRAPH_UNAVAILABLE || code === ErrorCode.SUBGRAPH_TIMEOUT;
+  return {
+    ...formatted,
+    extensions: { code, ...(typeof field === 'string' ? { field } : {}), ...(outage && typeof serviceName === 'string' ? { serviceName } : {}) },
+  };
 }
 
 /** The name `toPublicError` had first; the gateway's formatters call it. */

@@ -15,6 +15,7 @@ import type { GatewayContext } from '../context';
 import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
 import { identityPlugin } from '../plugins/identity';
 import { SubgraphDataSource } from '../subgraphDataSource';
+import { SubgraphTransport } from '../transport/subgraphTransport';
 import { SubscriptionPlanner, primaryVariables } from './subscriptionPlanner';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { IDENTITY_EXTENSION, UpstreamSubscriptionError, UpstreamSubscriptionPool } from './upstream';
@@ -226,6 +227,7 @@ describe('federated subscriptions', () => {
   let dataSources: Record<string, SubgraphDataSource>;
   let pool: UpstreamSubscriptionPool;
   let resolver: SubscriptionEventResolver;
+  const transport = new SubgraphTransport();
   const logger = createLogger('subscriptions-test', 'silent');
   // The caller's identity and request id reach subgraph requests through the pipeline's subgraph-request hooks.
   const pipeline = new GatewayPipeline([
@@ -256,14 +258,15 @@ describe('federated subscriptions', () => {
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
     planner = new SubscriptionPlanner(composed.supergraphSdl);
     dataSources = {
-      reviews: new SubgraphDataSource({ url: reviews.url }, 'reviews', pipeline),
-      products: new SubgraphDataSource({ url: products.url }, 'products', pipeline),
+      reviews: new SubgraphDataSource('reviews', transport.client('reviews', [reviews.url]), pipeline),
+      products: new SubgraphDataSource('products', transport.client('products', [products.url]), pipeline),
     };
     pool = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: reviews.url, products: products.url }, lazyCloseTimeoutMs: 0 });
     resolver = new SubscriptionEventResolver({ dataSources, logger });
   });
 
   afterAll(async () => {
+    await transport.close();
     await pool?.close();
     await reviews?.close();
     await products?.close();
@@ -399,7 +402,7 @@ describe('federated subscriptions', () => {
       }),
     ]);
     const refreshing = new SubscriptionEventResolver({
-      dataSources: { products: new SubgraphDataSource({ url: products.url }, 'products', signing) },
+      dataSources: { products: new SubgraphDataSource('products', transport.client('products', [products.url]), signing) },
       logger,
     });
     const context = { operation: operationOf({ userId: 'u1', role: 'CUSTOMER', expiresAt: Number.MAX_SAFE_INTEGER }) };

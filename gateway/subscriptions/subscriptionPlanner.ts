@@ -79,7 +79,7 @@ export class SubscriptionPlanner {
       apiSchema,
       apiGraphQLSchema: apiSchema.toGraphQLJSSchema(),
     };
-    this.planner = new QueryPlanner(supergraph);
+    this.planner = new QueryPlanner(supergraph, { exposeDocumentNodeInFetchNode: true });
   }
 
   /**

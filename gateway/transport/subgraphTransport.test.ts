@@ -2,7 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { eventually } from '../../tests/support/eventually';
-import { isSafeToRepeat, SubgraphTransport } from './subgraphTransport';
+import { SubgraphTransport } from './subgraphTransport';
+import { RetryBudget } from './retryBudget';
 
 /** A real node:http subgraph stand-in: counts connections and requests, answers with `handle`. */
 interface TestServer {
@@ -52,9 +53,10 @@ const QUERY = JSON.stringify({ query: 'query Products__products__0{products{id}}
 const ENTITIES = JSON.stringify({ query: 'query($representations:[_Any!]!){_entities(representations:$representations){__typename}}', variables: {} });
 const MUTATION = JSON.stringify({ query: 'mutation Orders__orders__0{placeOrder{id}}', variables: {} });
 
-async function post(transport: SubgraphTransport, url: string, body: string) {
-  const response = await transport.fetcher({ subgraph: 'test' })(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: response.status, body: (await response.json()) as unknown };
+/** Sends `body` to a one-replica subgraph `test` (queries and `_entities` fetches are safe to repeat, the mutation is not). */
+async function post(transport: SubgraphTransport, url: string, body: string, headers: Record<string, string> = {}) {
+  const reply = await transport.client('test', [url]).request({ body, headers, safe: body !== MUTATION });
+  return { status: reply.status, body: JSON.parse(reply.body.toString('utf8')) as unknown };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<GraphQLError> {
@@ -187,17 +189,14 @@ describe('subgraph transport', () => {
       expect(subgraph.received).toEqual([QUERY, ENTITIES, ENTITIES]);
     });
 
-    it('when a query is retried, then each attempt is prepared afresh (a signature nonce is never sent twice)', async () => {
+    it('when a query is retried, then each attempt is signed afresh (a signature nonce is never sent twice)', async () => {
       const transport = new SubgraphTransport();
       const subgraph = await started(racingSubgraph(), transport);
       let attempts = 0;
       const seen: string[] = [];
       subgraph.server.on('request', (req: IncomingMessage) => seen.push(String(req.headers['x-attempt'])));
-      const fetcher = transport.fetcher({
-        subgraph: 'test',
-        prepare: (_url, init) => ({ ...init, headers: { ...init.headers, 'x-attempt': String(++attempts) } }),
-      });
-      const send = () => fetcher(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: QUERY });
+      const client = transport.client('test', [subgraph.url], () => ({ 'x-attempt': String(++attempts) }));
+      const send = () => client.request({ body: QUERY, headers: {}, safe: true });
       await send();
       await new Promise((resolve) => setImmediate(resolve));
 
@@ -232,7 +231,8 @@ describe('subgraph transport', () => {
 
     const elapsed = Date.now() - started_;
     expect(error.extensions.code).toBe('SUBGRAPH_TIMEOUT');
-    expect(error.message).toBe('A service this operation needs did not answer within 300 ms (SUBGRAPH_TIMEOUT_MS); the fields it serves are null.');
+    expect(error.message).toBe('The "test" service did not answer within 300 ms (SUBGRAPH_TIMEOUT_MS); the fields it serves are null.');
+    expect(error.extensions.serviceName).toBe('test');
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1000);
     // A timed-out query is not sent again: the deadline covers the request and any retry.
@@ -265,7 +265,7 @@ describe('subgraph transport', () => {
 
     expect(error.extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
     expect(error.message).toBe(
-      'A service this operation needs is unavailable: its answer was larger than 1024 bytes (SUBGRAPH_MAX_RESPONSE_BYTES); the fields it serves are null.',
+      'The "test" service is unavailable: its answer was larger than 1024 bytes (SUBGRAPH_MAX_RESPONSE_BYTES); the fields it serves are null.',
     );
   });
 
@@ -297,19 +297,183 @@ describe('subgraph transport', () => {
     const error = await failureOf(post(transport, gone.url, QUERY));
 
     expect(error.extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
-    expect(error.message).toBe('A service this operation needs is unavailable: it could not be reached; the fields it serves are null.');
+    expect(error.message).toBe('The "test" service is unavailable: it could not be reached; the fields it serves are null.');
     expect(Date.now() - started_).toBeLessThan(1000);
   });
 });
 
-describe('isSafeToRepeat', () => {
-  it('given what the planner sends, then queries and _entities fetches may be repeated, mutations and bodies without a query may not', () => {
-    expect(isSafeToRepeat({ method: 'POST', body: QUERY })).toBe(true);
-    expect(isSafeToRepeat({ method: 'POST', body: ENTITIES })).toBe(true);
-    expect(isSafeToRepeat({ method: 'POST', body: JSON.stringify({ query: '{ products { id } }' }) })).toBe(true);
-    expect(isSafeToRepeat({ method: 'POST', body: MUTATION })).toBe(false);
-    expect(isSafeToRepeat({ method: 'POST', body: JSON.stringify({ query: 'queryish' }) })).toBe(false);
-    expect(isSafeToRepeat({ method: 'POST', body: JSON.stringify({ variables: {}, query: 'query { a }' }) })).toBe(false);
-    expect(isSafeToRepeat({ method: 'GET' })).toBe(true);
+describe('subgraph transport over replicas', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of cleanup.splice(0).reverse()) await close();
+  });
+  const serve = async (handle: Parameters<typeof startServer>[0]) => {
+    const server = await startServer(handle);
+    cleanup.push(() => server.close());
+    return server;
+  };
+  const transportOf = (settings: ConstructorParameters<typeof SubgraphTransport>[0] = {}) => {
+    const transport = new SubgraphTransport(settings);
+    cleanup.push(() => transport.close());
+    return transport;
+  };
+  /** A port nothing listens on: connections to it are refused. */
+  const refusingUrl = async () => {
+    const gone = await startServer(() => undefined);
+    await gone.close();
+    return gone.url;
+  };
+  const ok = (res: ServerResponse) => answer(res, { ok: true });
+  const send = (transport: SubgraphTransport, urls: string[], body = QUERY, headers: Record<string, string> = {}) =>
+    transport.client('test', urls).request({ body, headers, safe: body !== MUTATION });
+
+  it('given two healthy replicas, when 200 requests run 8 at a time, then both serve a fair share', async () => {
+    const a = await serve((_req, res) => setTimeout(() => ok(res), 1));
+    const b = await serve((_req, res) => setTimeout(() => ok(res), 1));
+    // Identical concurrent queries would be shared: each is sent here.
+    const transport = transportOf({ dedup: false });
+
+    for (let batch = 0; batch < 25; batch += 1) await Promise.all(Array.from({ length: 8 }, () => send(transport, [a.url, b.url])));
+
+    expect(a.received.length + b.received.length).toBe(200);
+    expect(a.received.length).toBeGreaterThan(50);
+    expect(b.received.length).toBeGreaterThan(50);
+  });
+
+  it('given a slow replica and a fast one, when requests run concurrently, then the fast one serves most (fewest requests in flight)', async () => {
+    const slow = await serve((_req, res) => setTimeout(() => ok(res), 60));
+    const fast = await serve((_req, res) => setTimeout(() => ok(res), 1));
+    const transport = transportOf({ dedup: false });
+
+    // A steady 6 in flight for a while: the slow replica's in-flight count keeps it from being picked.
+    const worker = async () => {
+      for (let i = 0; i < 20; i += 1) await send(transport, [slow.url, fast.url]);
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+
+    expect(fast.received.length).toBeGreaterThan(slow.received.length * 3);
+  });
+
+  it('given one replica refusing connections, when queries and a mutation are sent, then every one is answered by the other replica and the mutation reaches it once', async () => {
+    const good = await serve((_req, res) => ok(res));
+    const transport = transportOf();
+    const urls = [await refusingUrl(), good.url];
+
+    for (let i = 0; i < 10; i += 1) expect((await send(transport, urls)).status).toBe(200);
+    // Refused means never sent: a mutation may go to the other replica, and does, once.
+    expect((await send(transport, urls, MUTATION)).status).toBe(200);
+
+    expect(good.received.filter((body) => body === MUTATION)).toHaveLength(1);
+    expect(good.received.filter((body) => body === QUERY)).toHaveLength(10);
+  });
+
+  it('given one replica answering 503, when a query and a mutation are sent, then the query is retried on the other replica and the mutation is not sent twice', async () => {
+    const failing = await serve((_req, res) => {
+      res.writeHead(503);
+      res.end('busy');
+    });
+    const good = await serve((_req, res) => ok(res));
+    const transport = transportOf({ breakerFailures: 1000 });
+
+    for (let i = 0; i < 10; i += 1) expect((await send(transport, [failing.url, good.url])).status).toBe(200);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => send(transport, [failing.url, good.url], MUTATION)));
+
+    const mutationsSent = failing.received.filter((b) => b === MUTATION).length + good.received.filter((b) => b === MUTATION).length;
+    expect(mutationsSent).toBe(10);
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(failed.length).toBe(failing.received.filter((b) => b === MUTATION).length);
+    for (const outcome of failed) expect(outcome.reason).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'test' } });
+  });
+
+  it('given a replica that drops every connection, when it has failed 3 times in a row, then its breaker opens, it gets no request until a probe finds it healed, and then it serves again', async () => {
+    let healed = false;
+    const flaky = await serve((req, res) => (healed ? ok(res) : req.socket.destroy()));
+    const good = await serve((_req, res) => ok(res));
+    const transport = transportOf({ breakerFailures: 3, breakerOpenMs: 300 });
+    const urls = [flaky.url, good.url];
+
+    for (let i = 0; i < 40; i += 1) expect((await send(transport, urls)).status).toBe(200);
+    // Each failure was retried on the good replica; after 3 the flaky one was taken out.
+    expect(flaky.received).toHaveLength(3);
+    const health = await transport.health();
+    expect(health.test!.replicas.map((replica) => replica.state)).toEqual(['out', 'up']);
+
+    healed = true;
+    const probe = JSON.stringify({ query: '{ __typename }' });
+    await eventually(() => flaky.received.includes(probe), 'the probe to reach the healed replica', 3000);
+    await eventually(async () => (await transport.health()).test!.replicas[0]!.state === 'up', 'the replica to be back in rotation', 3000);
+    const before = flaky.received.length;
+    for (let i = 0; i < 40; i += 1) await send(transport, urls);
+
+    expect(flaky.received.length - before).toBeGreaterThan(5);
+  });
+
+  it('given every replica out of rotation, when a query is sent, then it fails at once with SUBGRAPH_UNAVAILABLE naming the open breaker', async () => {
+    const dropping = await serve((req) => req.socket.destroy());
+    const transport = transportOf({ breakerFailures: 2, breakerOpenMs: 60_000, retries: 0 });
+    for (let i = 0; i < 2; i += 1) await failureOf(send(transport, [dropping.url]));
+    const received = dropping.received.length;
+    const started = performance.now();
+
+    const error = await failureOf(send(transport, [dropping.url]));
+
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'test' });
+    expect(error.message).toMatch(/circuit breaker open/);
+    expect(dropping.received).toHaveLength(received);
+  });
+
+  it('given an operation deadline sooner than the subgraph timeout, when the subgraph hangs, then the request ends at the deadline with SUBGRAPH_TIMEOUT naming OPERATION_TIMEOUT_MS', async () => {
+    const hanging = await serve(() => undefined);
+    const transport = transportOf({ timeoutMs: 10_000 });
+    const started = performance.now();
+
+    const error = await failureOf(transport.client('test', [hanging.url]).request({ body: QUERY, headers: {}, safe: true, deadline: started + 200 }));
+
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.extensions.code).toBe('SUBGRAPH_TIMEOUT');
+    expect(error.message).toMatch(/OPERATION_TIMEOUT_MS/);
+  });
+
+  describe('deduplication', () => {
+    it('given 10 identical concurrent queries of one caller, then the subgraph receives one and all get the answer; another identity or a mutation is sent on its own', async () => {
+      const subgraph = await serve((_req, res) => setTimeout(() => ok(res), 20));
+      const transport = transportOf();
+      const alice = { 'x-gateway-identity': 'alice', 'x-request-id': 'r1' };
+
+      const replies = await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => send(transport, [subgraph.url], QUERY, { ...alice, 'x-request-id': `r${i}` })),
+        send(transport, [subgraph.url], QUERY, { 'x-gateway-identity': 'bob' }),
+        send(transport, [subgraph.url], MUTATION, alice),
+        send(transport, [subgraph.url], MUTATION, alice),
+      ]);
+
+      expect(replies.every((reply) => JSON.parse(reply.body.toString()).data.ok === true)).toBe(true);
+      expect(subgraph.received.filter((body) => body === QUERY)).toHaveLength(2);
+      expect(subgraph.received.filter((body) => body === MUTATION)).toHaveLength(2);
+    });
+
+    it('given deduplication turned off, then identical concurrent queries are each sent', async () => {
+      const subgraph = await serve((_req, res) => setTimeout(() => ok(res), 20));
+      const transport = transportOf({ dedup: false });
+
+      await Promise.all(Array.from({ length: 5 }, () => send(transport, [subgraph.url])));
+
+      expect(subgraph.received).toHaveLength(5);
+    });
+  });
+});
+
+describe('retry budget', () => {
+  it('given 100 requests in the window at 20%, then 10 + 20 retries are allowed and the next is refused; the window forgets old requests', () => {
+    let now = 0;
+    const budget = new RetryBudget(20, 10, 10_000, () => now);
+    for (let i = 0; i < 100; i += 1) budget.recordRequest();
+
+    const allowed = Array.from({ length: 40 }, () => budget.tryRetry()).filter(Boolean).length;
+
+    expect(allowed).toBe(30);
+    now += 11_000;
+    expect(budget.tryRetry()).toBe(true);
   });
 });

@@ -1,57 +1,63 @@
-import { STATUS_CODES } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { BrokenCircuitError } from 'cockatiel';
 import { GraphQLError } from 'graphql';
-import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
+import { IDENTITY_HEADER } from '../../platform/auth/gatewayIdentity';
+import type { RequestSigner } from '../../platform/auth/gatewaySignature';
+import { REQUEST_ID_HEADER } from '../plugins/requestId';
+import { Replica, ReplicaFailure, type ReplicaStatus } from './replica';
+import { RetryBudget } from './retryBudget';
 import { DEFAULT_SUBGRAPH_TRANSPORT, type SubgraphTransportSettings } from './subgraphTransportSettings';
 
-/** The `fetcher` of `@apollo/gateway`'s data sources, the extension point the transport plugs into. */
-export type SubgraphFetcher = RemoteGraphQLDataSource['fetcher'];
-type FetcherRequestInit = NonNullable<Parameters<SubgraphFetcher>[1]>;
-type FetcherResponse = Awaited<ReturnType<SubgraphFetcher>>;
-
-/** Gives a request its per-attempt headers (the gateway signature, whose nonce must not be sent twice). */
-export type PrepareAttempt = (url: string, init: FetcherRequestInit) => FetcherRequestInit;
-
-/** What a subgraph fetcher is built from. */
-export interface SubgraphFetcherOptions {
-  /** The subgraph's name, for logs (never for clients). */
-  subgraph: string;
-  /** Called before each attempt, the retry included. Default: the request as given. */
-  prepare?: PrepareAttempt;
+/** One GraphQL request to a subgraph, before it is signed. */
+export interface SubgraphCall {
+  /** The JSON body, exactly as sent (the signature's digest is of these bytes). */
+  body: string;
+  /** Headers the pipeline added (identity, request id…); `content-type` and the signature are added here. */
+  headers: Readonly<Record<string, string>>;
+  /** True for a query (an `_entities` fetch included): it may be retried and shared with identical concurrent ones. Never for a mutation. */
+  safe: boolean;
+  /** When the whole operation must be answered (`performance.now()` time); each attempt gets what is left. Default: only `SUBGRAPH_TIMEOUT_MS`. */
+  deadline?: number;
 }
 
-// The errors of a connection that died under a request before any byte of its response:
-// a reused keep-alive socket the subgraph closed while the request was on its way.
-const DEAD_SOCKET_CODES: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
-/**
- * True when a subgraph request may be sent twice: a GET, or a POST whose
- * operation is a query (`_entities` fetches are queries). Apollo's data
- * source writes `{"query":"…` first and the planner prints reads as
- * `query …` or `{ … }`, so the leading keyword is enough; anything else (a
- * mutation, a body without its query) is not repeated.
- */
-export function isSafeToRepeat(init: FetcherRequestInit): boolean {
-  if ((init.method ?? 'POST').toUpperCase() === 'GET') return true;
-  const body = typeof init.body === 'string' ? init.body : (init.body?.toString('utf8', 0, 64) ?? '');
-  return /^\{"query":"(?:\s|\\[nrt])*(?:query\b|\{)/.test(body);
+/** A subgraph's answer: status, headers and the body as read (at most `SUBGRAPH_MAX_RESPONSE_BYTES`). Shared between deduplicated callers: do not modify. */
+export interface SubgraphReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
 }
 
+/** Each subgraph's replicas as `/ready` shows them. */
+export interface SubgraphHealth {
+  /** `up` when at least one replica answers. */
+  state: 'up' | 'down';
+  replicas: (ReplicaStatus & { url: string; answers: boolean })[];
+}
+
+// The errors of a connection that died before any byte of its response: a reused keep-alive
+// socket the subgraph closed while the request was on its way, or a subgraph that crashed.
+const DROPPED_CODES: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+// The connection was never made: the request cannot have reached the subgraph.
+const REFUSED_CODES: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+// Answers of a proxy or a server that did not process the request.
+const RETRYABLE_STATUS: ReadonlySet<number> = new Set([502, 503, 504]);
+
 /**
- * The one HTTP client of the gateway's subgraph requests (queries,
- * mutations and subscriptions' entity fetches alike): an undici `Pool` with
- * keep-alive per subgraph origin, at most `maxConnections` sockets each, a
- * deadline per request (`SUBGRAPH_TIMEOUT`), a bound on response bodies, and
- * one retry of a safe request whose socket turns out dead. Idle sockets are
- * closed after `poolIdleMs` (or sooner, when the subgraph's `Keep-Alive`
- * header says so), which must stay below the subgraphs' keep-alive timeout;
- * the retry covers the race that remains.
+ * The one HTTP client of the gateway's subgraph requests (queries, mutations
+ * and subscriptions' entity fetches alike). Per subgraph: its replicas (each
+ * an undici keep-alive pool with a circuit breaker, `replica.ts`), a retry
+ * budget, and the requests in flight for deduplication. Each request goes to
+ * the less busy of two healthy replicas picked at random
+ * (power-of-two-choices on requests in flight); a failure that may be
+ * repeated is retried on another replica after a jittered back-off, while
+ * the budget and the operation's deadline allow.
  */
 export class SubgraphTransport {
   private readonly settings: SubgraphTransportSettings;
-  private readonly pools = new Map<string, Pool>();
+  private readonly clients = new Map<string, SubgraphClient>();
   private closed = false;
 
   constructor(
@@ -62,111 +68,238 @@ export class SubgraphTransport {
     this.settings = { ...DEFAULT_SUBGRAPH_TRANSPORT, ...settings };
   }
 
-  /** A `fetcher` for one subgraph's data source. */
-  fetcher(options: SubgraphFetcherOptions): SubgraphFetcher {
-    return (url, init = {}) => this.send(options, url, init);
+  get options(): Readonly<SubgraphTransportSettings> {
+    return this.settings;
+  }
+
+  /** The client of one subgraph over its replicas (created once per name). */
+  client(subgraph: string, urls: readonly string[], sign?: RequestSigner): SubgraphClient {
+    let client = this.clients.get(subgraph);
+    if (!client) {
+      if (!urls.length) throw new Error(`Subgraph "${subgraph}" has no URL to send requests to.`);
+      client = new SubgraphClient(subgraph, urls, this.settings, () => this.closed, sign, this.logger);
+      this.clients.set(subgraph, client);
+    }
+    return client;
+  }
+
+  /** Asks every replica of every subgraph `{ __typename }` (within `timeoutMs`), beside its breaker's state. */
+  async health(timeoutMs = 2000): Promise<Record<string, SubgraphHealth>> {
+    const entries = await Promise.all([...this.clients.values()].map(async (client) => [client.subgraph, await client.health(timeoutMs)] as const));
+    return Object.fromEntries(entries);
   }
 
   /** Closes every pool once the requests in flight are answered. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
-    this.pools.clear();
+    await Promise.all([...this.clients.values()].map((client) => client.close()));
+    this.clients.clear();
+  }
+}
+
+/** One subgraph's side of the transport. */
+export class SubgraphClient {
+  readonly replicas: readonly Replica[];
+  private readonly budget: RetryBudget;
+  private readonly inFlight = new Map<string, Promise<SubgraphReply>>();
+  private static readonly PROBE_BODY = JSON.stringify({ query: '{ __typename }' });
+
+  constructor(
+    readonly subgraph: string,
+    urls: readonly string[],
+    private readonly settings: SubgraphTransportSettings,
+    private readonly isClosed: () => boolean,
+    private readonly sign: RequestSigner | undefined,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.replicas = urls.map((url) => new Replica(subgraph, url, settings, (replica) => this.probe(replica, 2000), logger));
+    this.budget = new RetryBudget(settings.retryBudgetPercent);
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      const { poolIdleMs, maxConnections, timeoutMs } = this.settings;
-      pool = new Pool(origin, {
-        connections: maxConnections,
-        // Idle sockets close after poolIdleMs, even when the subgraph's Keep-Alive header allows longer.
-        keepAliveTimeout: poolIdleMs,
-        keepAliveMaxTimeout: poolIdleMs,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        connect: { timeout: timeoutMs },
-      });
-      this.pools.set(origin, pool);
+  /**
+   * Sends `call`, retrying as the settings allow, and resolves with any HTTP
+   * answer (a 4xx or 500 included: what it means is the caller's business).
+   * Rejects only with a public `GraphQLError`: `SUBGRAPH_UNAVAILABLE` or
+   * `SUBGRAPH_TIMEOUT`, with `extensions.serviceName`.
+   */
+  request(call: SubgraphCall): Promise<SubgraphReply> {
+    if (!(call.safe && this.settings.dedup)) return this.send(call);
+    const key = dedupKey(call);
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      shared = this.send(call).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, shared);
     }
-    return pool;
+    return shared;
   }
 
-  private async send(options: SubgraphFetcherOptions, url: string, given: FetcherRequestInit): Promise<FetcherResponse> {
-    if (this.closed) throw unavailable('the gateway is shutting down');
-    const target = new URL(url);
-    const pool = this.pool(target.origin);
-    const retryable = isSafeToRepeat(given);
-    const { timeoutMs } = this.settings;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    try {
-      for (let attempt = 1; ; attempt += 1) {
-        const init = options.prepare ? options.prepare(url, given) : given;
-        let response: Dispatcher.ResponseData;
-        try {
-          response = await pool.request({
-            origin: target.origin,
-            path: target.pathname + target.search,
-            method: init.method ?? 'POST',
-            headers: init.headers,
-            body: init.body,
-            signal: deadline.signal,
-          });
-        } catch (error) {
-          if (deadline.signal.aborted) throw this.failed(options, url, error, timedOut(timeoutMs));
-          // No byte of a response came: a safe request is sent once more, on another socket.
-          if (retryable && attempt === 1 && isDeadSocket(error)) {
-            this.logger?.debug({ subgraph: options.subgraph, err: error }, 'subgraph socket was closed under a request; retrying once');
-            continue;
-          }
-          throw this.failed(options, url, error, unavailable('it could not be reached'));
-        }
-        try {
-          const body = await readBounded(response, this.settings.maxResponseBytes);
-          return bufferedResponse(url, response.statusCode, response.headers, body);
-        } catch (error) {
-          response.body.destroy();
-          if (deadline.signal.aborted) throw this.failed(options, url, error, timedOut(timeoutMs));
-          if (error instanceof ResponseTooLarge) throw this.failed(options, url, error, unavailable(error.message));
-          throw this.failed(options, url, error, unavailable('its answer broke off'));
-        }
+  get options(): Readonly<SubgraphTransportSettings> {
+    return this.settings;
+  }
+
+  async health(timeoutMs: number): Promise<SubgraphHealth> {
+    const replicas = await Promise.all(
+      this.replicas.map(async (replica) => {
+        const answers = await this.probe(replica, timeoutMs).then(
+          () => true,
+          () => false,
+        );
+        return { url: replica.url, ...replica.status, answers };
+      }),
+    );
+    return { state: replicas.some((replica) => replica.answers) ? 'up' : 'down', replicas };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+  }
+
+  private async send(call: SubgraphCall): Promise<SubgraphReply> {
+    if (this.isClosed()) throw this.unavailable('the gateway is shutting down');
+    const started = performance.now();
+    const { timeoutMs, retries, retryBackoffMs } = this.settings;
+    // Whichever comes first: this request's own timeout, or the operation's deadline.
+    const requestEnd = started + timeoutMs;
+    const end = call.deadline !== undefined ? Math.min(requestEnd, call.deadline) : requestEnd;
+    const timedOut = () => this.timedOut(call.deadline !== undefined && call.deadline < requestEnd);
+    this.budget.recordRequest();
+    const tried = new Set<Replica>();
+    let lastFailure: ReplicaFailure | undefined;
+    let retrySame = false;
+    for (let attempt = 0; ; attempt += 1) {
+      const replica = this.pick(tried, retrySame);
+      if (!replica) {
+        if (lastFailure) throw this.unavailable(lastFailure.reason);
+        throw this.unavailable('every instance of it is failing and taken out of rotation (circuit breaker open)');
       }
-    } finally {
-      clearTimeout(timer);
+      const remaining = end - performance.now();
+      if (remaining <= 0) throw timedOut();
+      try {
+        return await replica.run(() => this.exchange(replica, call, remaining));
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) {
+          // Its breaker opened since it was picked: nothing was sent; pick another.
+          tried.add(replica);
+          attempt -= 1;
+          continue;
+        }
+        if (!(error instanceof ReplicaFailure)) throw error;
+        lastFailure = error;
+        this.logger?.warn(
+          { subgraph: this.subgraph, replica: replica.url, err: error.cause, failure: error.kind, attempt: attempt + 1 },
+          'subgraph request failed',
+        );
+        if (error.kind === 'timeout') throw timedOut();
+        if (error.kind === 'too-large') throw this.unavailable(error.reason);
+        tried.add(replica);
+        // A request that never arrived may go elsewhere whatever it is; one that may have arrived only when it is safe to repeat.
+        const mayRetry = !error.sent || call.safe;
+        // A refused connection is not worth trying again on the same replica; a dropped one (a closing keep-alive socket) is.
+        retrySame = error.kind !== 'refused';
+        if (!mayRetry || attempt >= retries || !this.budget.tryRetry()) throw this.unavailable(error.reason);
+        // Full jitter: a random wait up to the back-off, doubling per retry, never past the deadline.
+        const backoff = Math.random() * retryBackoffMs * 2 ** Math.min(attempt, 3);
+        if (performance.now() + backoff >= end) throw timedOut();
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
     }
   }
 
-  private failed(options: SubgraphFetcherOptions, url: string, cause: unknown, error: GraphQLError): GraphQLError {
-    this.logger?.warn({ subgraph: options.subgraph, url, err: cause, code: error.extensions.code }, 'subgraph request failed');
-    return error;
+  /** Power of two choices: of two available replicas not yet tried, the one with fewer requests in flight; with `orTried`, a tried one when no other is left. */
+  private pick(tried: ReadonlySet<Replica>, orTried: boolean): Replica | undefined {
+    let candidates = this.replicas.filter((replica) => replica.available && !tried.has(replica));
+    if (!candidates.length && orTried) candidates = this.replicas.filter((replica) => replica.available);
+    if (candidates.length <= 1) return candidates[0];
+    const first = Math.floor(Math.random() * candidates.length);
+    let second = Math.floor(Math.random() * (candidates.length - 1));
+    if (second >= first) second += 1;
+    const a = candidates[first]!;
+    const b = candidates[second]!;
+    return b.inFlight < a.inFlight ? b : a;
+  }
+
+  /** One attempt on one replica: signed afresh (a signature's nonce is accepted once), read to the end within `timeoutMs`. */
+  private async exchange(replica: Replica, call: SubgraphCall, timeoutMs: number): Promise<SubgraphReply> {
+    const url = replica.origin + replica.path;
+    const signature = this.sign?.({ method: 'POST', url, body: call.body, identity: call.headers[IDENTITY_HEADER] }) ?? {};
+    const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await replica.pool.request({
+        path: replica.path,
+        method: 'POST',
+        headers: { ...call.headers, 'content-type': 'application/json', ...signature },
+        body: call.body,
+        signal: deadline,
+      });
+    } catch (error) {
+      if (deadline.aborted) throw new ReplicaFailure('timeout', 'it did not answer in time', error);
+      if (isRefused(error)) throw new ReplicaFailure('refused', 'it could not be reached', error);
+      if (isDropped(error)) throw new ReplicaFailure('dropped', 'it dropped the connection', error);
+      throw new ReplicaFailure('broken', 'it could not be reached', error);
+    }
+    let body: Buffer;
+    try {
+      body = await readBounded(response, this.settings.maxResponseBytes);
+    } catch (error) {
+      response.body.destroy();
+      if (error instanceof ReplicaFailure) throw error;
+      if (deadline.aborted) throw new ReplicaFailure('timeout', 'it did not answer in time', error);
+      throw new ReplicaFailure('broken', 'its answer broke off', error);
+    }
+    if (RETRYABLE_STATUS.has(response.statusCode)) throw new ReplicaFailure('status', `it answered HTTP ${response.statusCode}`, body.toString('utf8', 0, 200));
+    return { status: response.statusCode, headers: response.headers, body };
+  }
+
+  /** `{ __typename }` on one replica, signed; rejects with a `ReplicaFailure` unless it answers 200. */
+  private async probe(replica: Replica, timeoutMs: number): Promise<void> {
+    const reply = await this.exchange(replica, { body: SubgraphClient.PROBE_BODY, headers: {}, safe: true }, timeoutMs);
+    if (reply.status !== 200) throw new ReplicaFailure('status', `it answered HTTP ${reply.status}`, undefined);
+  }
+
+  // The messages are public (production keeps them): they name neither the subgraph's host nor a socket error.
+  private timedOut(byOperationDeadline: boolean): GraphQLError {
+    const limit = byOperationDeadline
+      ? `the operation's deadline (OPERATION_TIMEOUT_MS, ${this.settings.operationTimeoutMs} ms)`
+      : `${this.settings.timeoutMs} ms (SUBGRAPH_TIMEOUT_MS)`;
+    return new GraphQLError(`The "${this.subgraph}" service did not answer within ${limit}; the fields it serves are null.`, {
+      extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName: this.subgraph },
+    });
+  }
+
+  private unavailable(reason: string): GraphQLError {
+    return new GraphQLError(`The "${this.subgraph}" service is unavailable: ${reason}; the fields it serves are null.`, {
+      extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: this.subgraph },
+    });
   }
 }
 
-function isDeadSocket(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return DEAD_SOCKET_CODES.has(code) || error.message === 'other side closed';
+/** Requests that may share one answer: the same body and the same headers (the caller's signed identity among them), the request id aside. */
+function dedupKey(call: SubgraphCall): string {
+  const headers = Object.entries(call.headers)
+    .filter(([name]) => name !== REQUEST_ID_HEADER)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${JSON.stringify(headers)}\n${call.body}`;
 }
 
-// The messages are public (production keeps them): they name neither the subgraph nor its host.
-function timedOut(timeoutMs: number): GraphQLError {
-  return new GraphQLError(`A service this operation needs did not answer within ${timeoutMs} ms (SUBGRAPH_TIMEOUT_MS); the fields it serves are null.`, {
-    extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT },
-  });
+// Not `instanceof Error`: errors from Node's internals may come from another realm (jest's, for one).
+function codeOf(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
+  return code ?? cause?.code;
 }
 
-function unavailable(reason: string): GraphQLError {
-  return new GraphQLError(`A service this operation needs is unavailable: ${reason}; the fields it serves are null.`, {
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE },
-  });
+function isRefused(error: unknown): boolean {
+  return REFUSED_CODES.has(codeOf(error));
 }
 
-class ResponseTooLarge extends Error {}
+function isDropped(error: unknown): boolean {
+  return DROPPED_CODES.has(codeOf(error)) || (error as { message?: unknown } | undefined)?.message === 'other side closed';
+}
 
-/** The body, or `ResponseTooLarge` as soon as it (or its declared length) exceeds `maxBytes`. */
+/** The body, or a `too-large` failure as soon as it (or its declared length) exceeds `maxBytes`. */
 async function readBounded(response: Dispatcher.ResponseData, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new ResponseTooLarge(`its answer was larger than ${maxBytes} bytes (SUBGRAPH_MAX_RESPONSE_BYTES)`);
+  const tooLarge = () => new ReplicaFailure('too-large', `its answer was larger than ${maxBytes} bytes (SUBGRAPH_MAX_RESPONSE_BYTES)`, undefined);
   const declared = Number(response.headers['content-length']);
   if (declared > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -176,29 +309,5 @@ async function readBounded(response: Dispatcher.ResponseData, maxBytes: number):
     if (size > maxBytes) throw tooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size);
-}
-
-/** A read response in the shape `RemoteGraphQLDataSource` reads (`ok`, `status`, `headers.get`, `json()`, `text()`). */
-function bufferedResponse(url: string, status: number, raw: Dispatcher.ResponseData['headers'], body: Buffer): FetcherResponse {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const each of value) headers.append(name, each);
-    else if (value !== undefined) headers.append(name, value);
-  }
-  const text = () => body.toString('utf8');
-  const response: FetcherResponse = {
-    url,
-    status,
-    ok: status >= 200 && status < 300,
-    statusText: STATUS_CODES[status] ?? '',
-    redirected: false,
-    bodyUsed: false,
-    headers,
-    text: () => Promise.resolve(text()),
-    json: () => Promise.resolve(JSON.parse(text()) as unknown),
-    arrayBuffer: () => Promise.resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer),
-    clone: () => bufferedResponse(url, status, raw, body),
-  };
-  return response;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
