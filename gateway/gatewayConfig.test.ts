@@ -2,6 +2,7 @@ import { ConfigError, readCommonConfig } from '../platform/config';
 import { DEFAULT_PERSISTED_OPERATIONS_MANIFEST, readCorsOrigins, readGatewaySettings } from './gatewayConfig';
 import { DEFAULT_MAX_COST } from './plugins/demandControl';
 import { DEFAULT_RATE_LIMITS } from './plugins/rateLimitSettings';
+import { DEFAULT_UPSTREAM_RETRY_MS } from './subscriptions/upstream';
 
 describe('gateway settings', () => {
   it('allows any localhost origin by default in development and none in production', () => {
@@ -29,6 +30,14 @@ describe('gateway settings', () => {
     const production = readCommonConfig({ NODE_ENV: 'production' });
     expect(readGatewaySettings({ MAX_BODY_BYTES: '2048' }, production)).toMatchObject({ introspection: false, maxBodyBytes: 2048 });
     expect(readGatewaySettings({ INTROSPECTION: 'true' }, production).introspection).toBe(true);
+  });
+
+  it('gives a lost subscription upstream 30 s by default to come back, and reads SUBSCRIPTION_UPSTREAM_RETRY_MS', () => {
+    const common = readCommonConfig({});
+    expect(readGatewaySettings({}, common).subscriptionUpstreamRetryMs).toBe(DEFAULT_UPSTREAM_RETRY_MS);
+    expect(DEFAULT_UPSTREAM_RETRY_MS).toBe(30_000);
+    expect(readGatewaySettings({ SUBSCRIPTION_UPSTREAM_RETRY_MS: '1500' }, common).subscriptionUpstreamRetryMs).toBe(1500);
+    expect(() => readGatewaySettings({ SUBSCRIPTION_UPSTREAM_RETRY_MS: '0' }, common)).toThrow(/^SUBSCRIPTION_UPSTREAM_RETRY_MS must be a positive integer/);
   });
 
   it('enforces a maximum cost of 5000 by default, and reads MAX_COST and COST_MODE', () => {

@@ -40,6 +40,8 @@ export interface GatewaySettings {
   apqTtlSeconds: number;
   /** `SUBGRAPH_TIMEOUT_MS`, `OPERATION_TIMEOUT_MS`, `SUBGRAPH_POOL_IDLE_MS`, `SUBGRAPH_MAX_CONNECTIONS`, `SUBGRAPH_MAX_RESPONSE_BYTES`, `SUBGRAPH_RETRIES`, `SUBGRAPH_RETRY_BACKOFF_MS`, `SUBGRAPH_RETRY_BUDGET_PERCENT`, `SUBGRAPH_BREAKER_FAILURES`, `SUBGRAPH_BREAKER_OPEN_MS`, `SUBGRAPH_DEDUP`; defaults in `DEFAULT_SUBGRAPH_TRANSPORT`. */
   subgraphTransport: SubgraphTransportSettings;
+  /** `SUBSCRIPTION_UPSTREAM_RETRY_MS`, how long a subscription whose subgraph connection was lost waits for a replica to take it back before it ends with a retryable SERVICE_UNAVAILABLE; default 30 000. */
+  subscriptionUpstreamRetryMs: number;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
@@ -85,6 +87,8 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     },
     ...readPersistedOperations(env),
     subgraphTransport: readSubgraphTransport(env),
+    // upstream.ts's DEFAULT_UPSTREAM_RETRY_MS (the test holds them equal).
+    subscriptionUpstreamRetryMs: readPositiveInt(env, 'SUBSCRIPTION_UPSTREAM_RETRY_MS', 30_000),
   };
 }
 

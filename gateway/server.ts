@@ -85,6 +85,8 @@ export interface GatewayOptions {
   apqTtlSeconds?: number;
   /** Timeout, pool idle time, connections and response bound of subgraph requests. Default `DEFAULT_SUBGRAPH_TRANSPORT`. */
   subgraphTransport?: Partial<SubgraphTransportSettings>;
+  /** `SUBSCRIPTION_UPSTREAM_RETRY_MS`: how long a subscription whose subgraph connection was lost waits for a replica to take it back before it ends with a retryable SERVICE_UNAVAILABLE, in ms. Default 30 000. */
+  subscriptionUpstreamRetryMs?: number;
   /** Plugins run after the gateway's own (request id, identity, persisted operations, authorization, operation resolution, introspection policy, demand control, error shaping, operation limits, access log). Default none. */
   plugins?: readonly GatewayPlugin[];
   /** The source of time (identity signatures' ages, token expiry of subscriptions and WebSocket connections). Default: the system clock. Tokens are checked against the `authenticate` function's own clock. */
@@ -187,6 +189,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pipeline,
     logger,
     clock: options.clock,
+    upstreamRetryMs: options.subscriptionUpstreamRetryMs,
   });
   const cors = corsPolicy(options.cors ?? { origins: [], allowLocalhost: !options.production });
   const route = gatewayRouter({

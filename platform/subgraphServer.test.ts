@@ -13,6 +13,8 @@ import { startSubgraphServer, type RunningServer } from './subgraphServer';
 import { gatewayRequestSigner, type RequestSigner } from './auth/gatewaySignature';
 import { signedWebSocket } from './http/signedWebSocket';
 import { MemorySharedStore } from './sharedState/memorySharedStore';
+import { START_CURSOR_EXTENSION, readStartAcknowledgement } from './http/subscriptionStart';
+import { encodeEventCursor } from './events/eventCursor';
 
 interface Context {
   viewer: Viewer;
@@ -136,6 +138,34 @@ describe('subgraph server over graphql-ws', () => {
       ]);
       expect(contexts()).toBe(3);
       await client.dispose();
+    } finally {
+      await server.close();
+      await bus.close();
+    }
+  });
+
+  it('given a subscribe message asking for the start cursor, then the first message acknowledges the subscription with the position it started after', async () => {
+    const { server, bus } = await startTicking();
+    try {
+      await bus.publish(tick(1));
+      await bus.publish(tick(2));
+      const asking = subscribe(server, 'subscription { ticks { n } }', { [START_CURSOR_EXTENSION]: true });
+      await until(() => asking.state.results.length === 1, 'the acknowledgement');
+      // Once it is acknowledged, the watch is live: nothing published from now on is missed.
+      await bus.publish(tick(3));
+      await until(() => asking.state.results.length === 2, 'a result');
+      expect(asking.state.results).toEqual([{ extensions: { startCursor: encodeEventCursor('clock', 2) } }, { data: { ticks: { n: 3 } } }]);
+      expect(readStartAcknowledgement(asking.state.results[0]!)).toEqual({ cursor: encodeEventCursor('clock', 2) });
+      expect(readStartAcknowledgement(asking.state.results[1]!)).toBeUndefined();
+
+      // Without the extension, nothing but results.
+      const before = liveWatchCount();
+      const plain = subscribe(server, 'subscription { ticks { n } }');
+      await until(() => liveWatchCount() > before, 'the watch');
+      await bus.publish(tick(4));
+      await until(() => plain.state.results.length === 1, 'a result');
+      expect(plain.state.results).toEqual([{ data: { ticks: { n: 4 } } }]);
+      await Promise.all([asking.client.dispose(), plain.client.dispose()]);
     } finally {
       await server.close();
       await bus.close();

@@ -33,19 +33,31 @@ interface StoredReview {
 /** A feed that subscribers' iterators are pushed into; `active` counts open subscriber iterators. */
 class ReviewFeed {
   private readonly subscribers = new Set<(review: StoredReview) => void>();
+  /** Every review published, in order: `c<n>` is the cursor of the n-th. */
+  private readonly log: StoredReview[] = [];
 
   get active(): number {
     return this.subscribers.size;
   }
 
   publish(review: StoredReview): void {
+    this.log.push(review);
     for (const push of this.subscribers) push(review);
+  }
+
+  cursorOf(review: StoredReview): string {
+    return `c${this.log.indexOf(review) + 1}`;
+  }
+
+  /** The reviews from the one at `after` on — that one included, as a careless subgraph would replay it. */
+  from(after: string | null | undefined): StoredReview[] {
+    return after ? this.log.slice(Number(after.slice(1)) - 1) : [];
   }
 
   // A hand-written iterator rather than an async generator: a generator awaiting
   // its next value would not run `return()` (and its cleanup) until one arrives.
-  subscribe(productId?: string | null): AsyncIterableIterator<StoredReview> {
-    const queue: StoredReview[] = [];
+  subscribe(productId?: string | null, replay: StoredReview[] = []): AsyncIterableIterator<StoredReview> {
+    const queue: StoredReview[] = [...replay];
     let waiting: ((result: IteratorResult<StoredReview>) => void) | undefined;
     const push = (review: StoredReview): void => {
       if (productId && review.productId !== productId) return;
@@ -78,7 +90,8 @@ class ReviewFeed {
 const reviewsTypeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
   type Query { review(id: ID!): Review }
-  type Subscription { reviewAdded(productId: ID): Review! }
+  type Subscription { reviewAdded(productId: ID): Review! reviewLog(after: String): LoggedReview! }
+  type LoggedReview { cursor: String! review: Review! }
   type Review @key(fields: "id") { id: ID! body: String product: Product! related: [Product!]! }
   type Product @key(fields: "id", resolvable: false) { id: ID! }
 `);
@@ -102,6 +115,10 @@ function reviewsSchema(feed: ReviewFeed): GraphQLSchema {
         reviewAdded: {
           subscribe: (_: unknown, { productId }: { productId?: string | null }) => feed.subscribe(productId),
           resolve: (review: StoredReview) => review,
+        },
+        reviewLog: {
+          subscribe: (_: unknown, { after }: { after?: string | null }) => feed.subscribe(null, feed.from(after)),
+          resolve: (review: StoredReview) => ({ cursor: feed.cursorOf(review), review }),
         },
       },
       Review: {
@@ -261,7 +278,7 @@ describe('federated subscriptions', () => {
       reviews: new SubgraphDataSource('reviews', transport.client('reviews', [reviews.url]), pipeline),
       products: new SubgraphDataSource('products', transport.client('products', [products.url]), pipeline),
     };
-    pool = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: reviews.url, products: products.url }, lazyCloseTimeoutMs: 0 });
+    pool = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: [reviews.url], products: [products.url] }, lazyCloseTimeoutMs: 0 });
     resolver = new SubscriptionEventResolver({ dataSources, logger });
   });
 
@@ -297,7 +314,8 @@ describe('federated subscriptions', () => {
     });
     await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
     expect(pool.activeSubscriptions).toBe(1);
-    expect(reviews.subscribePayloads[0]?.extensions).toEqual({ identity: 'token-1' });
+    // The gateway also asks every subgraph to acknowledge the subscription with its start cursor (`platform/http/subscriptionStart.ts`).
+    expect(reviews.subscribePayloads[0]?.extensions).toEqual({ identity: 'token-1', startCursor: true });
 
     feed.publish({ id: 'r1', body: 'Boils fast', productId: 'p1', relatedIds: [] });
     feed.publish({ id: 'r2', body: 'Pours well', productId: 'p2', relatedIds: [] });
@@ -446,7 +464,7 @@ describe('federated subscriptions', () => {
     await eventually(() => feed.active === 0, 'the reviews subgraph to end its subscriptions');
   });
 
-  it('resubscribes after a lost connection, presenting the extensions as they are then', async () => {
+  it('sends a subscription not yet started again after a lost connection, presenting the extensions as they are then', async () => {
     const plan = planner.plan(parse('subscription { reviewAdded { id product { name } } }'));
     let token = 'token-before';
     const upstream = pool.subscribe(plan.serviceName, { query: plan.primaryOperation, extensions: () => ({ [IDENTITY_EXTENSION]: token }) });
@@ -454,9 +472,12 @@ describe('federated subscriptions', () => {
 
     token = 'token-after';
     reviews.dropConnections();
-    // graphql-ws waits a randomised back-off (about 1.3 to 4 s for the first retry) before reconnecting.
-    await eventually(() => reviews.subscribePayloads.length === 2 && feed.active === 1, 'the subscription to be sent again', 10_000);
-    expect(reviews.subscribePayloads.map((payload) => payload.extensions)).toEqual([{ identity: 'token-before' }, { identity: 'token-after' }]);
+    // This subgraph neither acknowledges subscriptions nor has sent an event yet: nothing can have been missed, so it is sent again.
+    await eventually(() => reviews.subscribePayloads.length === 2 && feed.active === 1, 'the subscription to be sent again');
+    expect(reviews.subscribePayloads.map((payload) => payload.extensions)).toEqual([
+      { identity: 'token-before', startCursor: true },
+      { identity: 'token-after', startCursor: true },
+    ]);
     expect(pool.activeSubscriptions).toBe(1);
 
     feed.publish({ id: 'r8', body: 'After the outage', productId: 'p4', relatedIds: [] });
@@ -465,8 +486,52 @@ describe('federated subscriptions', () => {
     expect(await resolver.resolve(plan, event.value, {}, context)).toEqual({ data: { reviewAdded: { id: 'r8', product: { name: 'Tray' } } } });
   });
 
+  it('ends a started subscription that cannot resume (no cursor convention) when its connection is lost, after what it received', async () => {
+    const upstream = pool.subscribe('reviews', { query: 'subscription { reviewAdded { id } }' });
+    await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
+    feed.publish({ id: 'r9', body: 'Before the outage', productId: 'p1', relatedIds: [] });
+    expect((await upstream.next()).value).toEqual({ data: { reviewAdded: { id: 'r9' } } });
+
+    reviews.dropConnections();
+    // Events published while it was away could not be fetched again: the subscriber is told instead of missing them silently.
+    const failure = await upstream.next().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UpstreamSubscriptionError);
+    expect(failure).toMatchObject({ serviceName: 'reviews', closeCode: 1006, errors: undefined });
+    expect(reviews.subscribePayloads).toHaveLength(1);
+    expect(pool.activeSubscriptions).toBe(0);
+  });
+
+  it('resumes a subscription that follows the cursor convention after the last cursor received, and drops a repeat of that event', async () => {
+    const upstream = pool.subscribe('reviews', {
+      query: 'subscription ($after: String) { reviewLog(after: $after) { cursor review { id } } }',
+      variables: { after: null },
+      resume: { afterVariable: 'after', cursorOf: (result) => (result.data?.reviewLog as { cursor?: string } | undefined)?.cursor },
+    });
+    await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
+    feed.publish({ id: 'l1', body: 'One', productId: 'p1', relatedIds: [] });
+    feed.publish({ id: 'l2', body: 'Two', productId: 'p1', relatedIds: [] });
+    const take = async (count: number) => {
+      const received: Array<{ cursor: string; review: { id: string } }> = [];
+      while (received.length < count) received.push((await upstream.next()).value.data.reviewLog);
+      return received;
+    };
+    const before = await take(2);
+    expect(before.map((logged) => logged.review.id)).toEqual(['l1', 'l2']);
+
+    reviews.dropConnections();
+    await eventually(() => feed.active === 0, 'the reviews subgraph to end the dropped subscription');
+    feed.publish({ id: 'l3', body: 'Three, while away', productId: 'p1', relatedIds: [] });
+    await eventually(() => reviews.subscribePayloads.length === 2 && feed.active === 1, 'the subscription to be sent again');
+    feed.publish({ id: 'l4', body: 'Four', productId: 'p1', relatedIds: [] });
+
+    // Sent again after l2's cursor; this subgraph replays l2 itself too, which is dropped.
+    expect(reviews.subscribePayloads.map((payload) => payload.variables)).toEqual([{ after: null }, { after: before[1]!.cursor }]);
+    expect((await take(2)).map((logged) => logged.review.id)).toEqual(['l3', 'l4']);
+    upstream.cancel();
+  });
+
   it('ends a subscription whose reader falls too far behind, after the results it holds', async () => {
-    const small = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: reviews.url }, maxQueuedResults: 2, lazyCloseTimeoutMs: 0 });
+    const small = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: [reviews.url] }, maxQueuedResults: 2, lazyCloseTimeoutMs: 0 });
     try {
       const upstream = small.subscribe('reviews', { query: 'subscription { reviewAdded { id } }' });
       await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
@@ -483,7 +548,7 @@ describe('federated subscriptions', () => {
   });
 
   it('completes every subscription when the pool closes', async () => {
-    const closing = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: reviews.url }, lazyCloseTimeoutMs: 0 });
+    const closing = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: [reviews.url] }, lazyCloseTimeoutMs: 0 });
     const upstream = closing.subscribe('reviews', { query: 'subscription { reviewAdded { id } }' });
     await eventually(() => feed.active === 1, 'the reviews subgraph to see the subscription');
     const pending = upstream.next();
@@ -506,8 +571,8 @@ describe('federated subscriptions', () => {
     await expect(upstream.next()).resolves.toEqual({ value: undefined, done: true });
   });
 
-  it('ends with an UpstreamSubscriptionError when the subgraph cannot be reached', async () => {
-    const unreachable = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: 'http://127.0.0.1:9/graphql' }, retryAttempts: 0, lazyCloseTimeoutMs: 0 });
+  it('ends with an UpstreamSubscriptionError when the subgraph cannot be reached and retrying is off', async () => {
+    const unreachable = new UpstreamSubscriptionPool({ subgraphUrls: { reviews: ['http://127.0.0.1:9/graphql'] }, retryMs: 0, lazyCloseTimeoutMs: 0 });
     try {
       const upstream = unreachable.subscribe('reviews', { query: 'subscription { reviewAdded { id } }' });
       expect(unreachable.activeSubscriptions).toBe(1);
@@ -515,6 +580,28 @@ describe('federated subscriptions', () => {
       expect(failure).toBeInstanceOf(UpstreamSubscriptionError);
       expect((failure as Error).message).toBe('The subscription to subgraph "reviews" failed: connect ECONNREFUSED 127.0.0.1:9');
       expect(unreachable.activeSubscriptions).toBe(0);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('ends with an UpstreamSubscriptionError naming the bound when no replica can be reached within retryMs', async () => {
+    const unreachable = new UpstreamSubscriptionPool({
+      subgraphUrls: { reviews: ['http://127.0.0.1:9/graphql', 'http://127.0.0.1:7/graphql'] },
+      retryMs: 500,
+      lazyCloseTimeoutMs: 0,
+    });
+    try {
+      const started = Date.now();
+      const upstream = unreachable.subscribe('reviews', { query: 'subscription { reviewAdded { id } }' });
+      const failure = await upstream.next().catch((error: unknown) => error);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(failure).toBeInstanceOf(UpstreamSubscriptionError);
+      expect((failure as Error).message).toMatch(
+        /^No replica of subgraph "reviews" took the subscription back within 500 ms; last: The subscription to subgraph "reviews" failed: connect ECONNREFUSED 127\.0\.0\.1:[79]$/,
+      );
+      expect(unreachable.activeSubscriptions).toBe(0);
+      expect(unreachable.subscriptionsPerReplica('reviews')).toEqual({ 'http://127.0.0.1:9/graphql': 0, 'http://127.0.0.1:7/graphql': 0 });
     } finally {
       await unreachable.close();
     }

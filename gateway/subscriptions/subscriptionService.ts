@@ -12,6 +12,8 @@ import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedS
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
+import { resumableOperation } from './resumableOperation';
+import { replicaUrls } from '../transport/replicas';
 import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
 
 /** One client subscription as a transport received it. */
@@ -24,8 +26,19 @@ export interface SubscriptionRequest {
 export interface SubscriptionServiceOptions {
   /** The composed supergraph: its SDL, or the `Supergraph` already built from it (`loadSupergraph`), which is not built again. */
   supergraph: string | Supergraph;
-  /** Each subgraph's HTTP URL; its graphql-ws endpoint is the same URL over ws://. */
-  subgraphUrls: Readonly<Record<string, string>>;
+  /**
+   * Each subgraph's HTTP URL, or its replicas' (a comma-separated list, or a
+   * list: `replicaUrls`); its graphql-ws endpoint is the same URL over
+   * ws://. Subscriptions spread over the replicas, and move to another when
+   * theirs goes away.
+   */
+  subgraphUrls: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * `SUBSCRIPTION_UPSTREAM_RETRY_MS`: how long a subscription whose upstream
+   * connection was lost waits for a replica of its subgraph to take it back
+   * before it ends with a retryable `SERVICE_UNAVAILABLE`. Default 30 000.
+   */
+  upstreamRetryMs?: number;
   /** Signs the WebSocket upgrade to each subgraph (`platform/auth/gatewaySignature.ts`). Default none. */
   signRequest?: RequestSigner;
   /** The gateway's data sources by subgraph name, for entity fetches. */
@@ -100,7 +113,13 @@ export class SubscriptionService {
 
   constructor(private readonly options: SubscriptionServiceOptions) {
     this.planner = new SubscriptionPlanner(options.supergraph);
-    this.pool = new UpstreamSubscriptionPool({ subgraphUrls: options.subgraphUrls, signUpgrade: options.signRequest });
+    this.pool = new UpstreamSubscriptionPool({
+      subgraphUrls: Object.fromEntries(Object.entries(options.subgraphUrls).map(([name, urls]) => [name, replicaUrls(urls)])),
+      signUpgrade: options.signRequest,
+      retryMs: options.upstreamRetryMs,
+      clock: options.clock,
+      logger: options.logger,
+    });
     this.resolver = new SubscriptionEventResolver({ dataSources: options.dataSources, logger: options.logger });
     this.logger = options.logger;
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
@@ -202,12 +221,15 @@ export class SubscriptionService {
       return extensionsFromHeaders(headers);
     };
     let extensions = await headersNow();
+    // A field that follows the cursor convention resumes after the last event delivered when its connection is lost.
+    const resumable = resumableOperation(plan);
     const upstream = this.pool.subscribe(plan.serviceName, {
-      query: plan.primaryOperation,
+      query: resumable?.query ?? plan.primaryOperation,
       operationName: plan.primaryOperationName,
-      variables: primaryVariables(plan, variables),
+      variables: resumable ? resumable.variables(variables) : primaryVariables(plan, variables),
       // Read at every (re)subscribe, so a reconnect carries a fresh identity.
       extensions: () => extensions,
+      resume: resumable && { afterVariable: resumable.afterVariable, cursorOf: resumable.cursorOf },
     });
     const topic: Topic = { key, plan, variables, context: { operation }, listeners: new Set(), upstream };
     if (operation.request.viewer) {

@@ -11,7 +11,7 @@ import { badInput } from '../errors';
 const MAX_CURSOR_LENGTH = 200;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** The opaque cursor of the event at `sequence` in `domain`'s stream. */
+/** The opaque cursor of the event at `sequence` in `domain`'s stream; sequence 0 is the position before the first event. */
 export function encodeEventCursor(domain: string, sequence: number): string {
   return Buffer.from(`${domain}:${sequence}`, 'utf8').toString('base64url');
 }
@@ -31,7 +31,7 @@ export function decodeEventCursor(cursor: string, domain: string, field = 'after
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const separator = text.lastIndexOf(':');
   const sequenceText = text.slice(separator + 1);
-  if (separator < 0 || text.slice(0, separator) !== domain || !/^[1-9]\d{0,15}$/.test(sequenceText)) throw refuse();
+  if (separator < 0 || text.slice(0, separator) !== domain || !/^(0|[1-9]\d{0,15})$/.test(sequenceText)) throw refuse();
   const sequence = Number(sequenceText);
   if (!Number.isSafeInteger(sequence)) throw refuse();
   return sequence;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../errors';
 import type { DomainEvent } from './event';
 import { InMemoryEventBus } from './inMemoryEventBus';
-import { liveWatchCount, watchEvents } from './watchEvents';
+import { liveWatchCount, startCursorOf, watchEvents } from './watchEvents';
+import { encodeEventCursor } from './eventCursor';
 import { eventually } from '../../tests/support/eventually';
 
 /** A `Tick` (or `type`) event of the `clock` domain carrying `n`. */
@@ -59,6 +60,26 @@ describe('watchEvents (on the in-memory bus)', () => {
     await bus.publish(tick(5));
     expect(await take(events, 3)).toEqual([3, 4, 5]);
     await events.return!();
+  });
+
+  it('given no `after`, then it starts after the head, names it as its start cursor, and a watch from that cursor misses nothing', async () => {
+    for (const n of [1, 2]) await bus.publish(tick(n));
+    const live = await watchEvents(bus, { domain: 'clock' }, nOf);
+    expect(live.startCursor).toBe(encodeEventCursor('clock', 2));
+    expect(startCursorOf(live)).toBe(live.startCursor);
+    await bus.publish(tick(3));
+    await live.return!();
+    // Resumed from the start cursor after it was lost: event 3 again, then live.
+    const resumed = await watchEvents(bus, { domain: 'clock', after: 2 }, nOf);
+    expect(resumed.startCursor).toBe(encodeEventCursor('clock', 2));
+    await bus.publish(tick(4));
+    expect(await take(resumed, 2)).toEqual([3, 4]);
+    await resumed.return!();
+    // On an empty stream the start is the position before the first event.
+    const empty = await watchEvents(bus, { domain: 'empty' }, nOf);
+    expect(empty.startCursor).toBe(encodeEventCursor('empty', 0));
+    await empty.return!();
+    expect(startCursorOf({ [Symbol.asyncIterator]: () => undefined })).toBeUndefined();
   });
 
   it('counts itself as live until return(), which stops the watch and ends a waiting read', async () => {

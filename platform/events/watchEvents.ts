@@ -2,12 +2,29 @@ import { DomainError, ErrorCode } from '../errors';
 import { AsyncQueue } from '../asyncQueue';
 import type { DeliveredEvent } from './event';
 import type { EventBus, EventSubscription, WatchOptions } from './eventBus';
+import { encodeEventCursor } from './eventCursor';
 
 export interface WatchEventsOptions extends WatchOptions {
   /** Values held for a reader at most; while that many wait unread, delivery from the bus waits too. Default 1000. */
   maxQueued?: number;
   /** How long `maxQueued` values may wait without a single read before the iterator ends with SERVICE_UNAVAILABLE, in ms. Default 30 000. */
   maxStallMs?: number;
+}
+
+/** The iterator `watchEvents` returns: the values, and the stream position the watch started after. */
+export interface EventWatch<T> extends AsyncIterableIterator<T> {
+  /**
+   * The cursor (`encodeEventCursor`) of the position the watch started
+   * after: `after` when given, else the stream's head when the watch began.
+   * Resuming with it as `after` misses nothing published since.
+   */
+  readonly startCursor: string;
+}
+
+/** The start cursor of what a `subscribe` resolver returned, when `watchEvents` made it; undefined otherwise. */
+export function startCursorOf(stream: unknown): string | undefined {
+  const cursor = (stream as Partial<EventWatch<unknown>> | null | undefined)?.startCursor;
+  return typeof cursor === 'string' ? cursor : undefined;
 }
 
 /** Watches open in this process, across every bus: a gauge for metrics and tests. */
@@ -22,7 +39,11 @@ export function liveWatchCount(): number {
  * Follows `bus.watch(options)` as an async iterator, which is what a GraphQL
  * `subscribe` resolver returns. `select` turns each event into the value to
  * yield, or null to skip it. Resolves once the watch is live, so without
- * `after` the iterator sees every event published from then on.
+ * `after` the iterator sees every event published from then on. Without
+ * `after` it starts after the stream's head (`bus.head`), read first, so the
+ * position it started from is known either way (`startCursor`): a
+ * subscriber that loses it before its first event resumes from there
+ * (the gateway does, `gateway/subscriptions/upstream.ts`).
  *
  * The queue is bounded: when `maxQueued` values wait unread, the bus's
  * delivery waits for the reader, so a replay from an old cursor or a burst
@@ -39,8 +60,10 @@ export async function watchEvents<T>(
   bus: EventBus,
   options: WatchEventsOptions,
   select: (event: DeliveredEvent) => T | null | undefined,
-): Promise<AsyncIterableIterator<T>> {
+): Promise<EventWatch<T>> {
   const { maxQueued = 1000, maxStallMs = 30_000, ...watchOptions } = options;
+  // Events published between reading the head and the watch going live are replayed: nothing after the head is missed.
+  const after = watchOptions.after ?? (await bus.head(watchOptions.domain));
   let counted = false;
   const stalled = (): DomainError =>
     new DomainError(
@@ -63,7 +86,7 @@ export async function watchEvents<T>(
         }),
   });
 
-  const watching: Promise<EventSubscription> = bus.watch(watchOptions, async (event) => {
+  const watching: Promise<EventSubscription> = bus.watch({ ...watchOptions, after }, async (event) => {
     if (queue.ended) return;
     let value: T | null | undefined;
     try {
@@ -81,5 +104,5 @@ export async function watchEvents<T>(
     counted = true;
     liveWatches += 1;
   }
-  return queue;
+  return Object.assign(queue, { startCursor: encodeEventCursor(watchOptions.domain, after) });
 }

@@ -22,6 +22,8 @@ import { IDENTITY_EXTENSION, InvalidGatewayIdentity, REQUEST_ID_EXTENSION, verif
 import type { Viewer } from '../auth/identity';
 import { UntrustedRequest, verifyGatewayRequest, type GatewayTrust } from '../auth/gatewaySignature';
 import { requestIdOrNew } from '../ids';
+import { startCursorOf } from '../events/watchEvents';
+import { asksForStartCursor, startAcknowledgement } from './subscriptionStart';
 
 /** Largest WebSocket message accepted, in bytes: 64 KiB (ws's default is 100 MiB). A larger one closes the socket with 1009. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
@@ -122,7 +124,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Gra
   // Each socket's end: graphql-ws calls `onClose` once every subscription on it has returned.
   const ends = new Map<WebSocket, { done: Promise<void>; resolve(): void }>();
   // A subscription's source stream, created in `onSubscribe` so a refusal is an `error` message, consumed in `subscribe`.
-  const started = new WeakMap<ExecutionArgs, { stream: AsyncIterable<unknown>; contextForEvent: () => unknown }>();
+  const started = new WeakMap<ExecutionArgs, { stream: AsyncIterable<unknown>; contextForEvent: () => unknown; acknowledge: boolean }>();
   let closing: Promise<void> | undefined;
 
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
@@ -185,15 +187,19 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Gra
         if (!isAsyncIterable(stream)) {
           return (stream.errors ?? [new GraphQLError('The subscription produced no event stream.')]).map(badVariableAsUserInput);
         }
-        started.set(args, { stream, contextForEvent });
+        started.set(args, { stream, contextForEvent, acknowledge: asksForStartCursor(extensions) });
         return args;
       },
       subscribe: (args) => {
         const subscription = started.get(args);
         if (!subscription) throw new Error('A subscription reached execution without going through onSubscribe.');
         started.delete(args);
-        // What graphql's own `subscribe` does, with a fresh context for each event.
-        return executeEach(subscription.stream, (event) => execute({ ...args, rootValue: event, contextValue: subscription.contextForEvent() }));
+        // What graphql's own `subscribe` does, with a fresh context for each event; first, when asked, where it started (`subscriptionStart.ts`).
+        return executeEach(
+          subscription.stream,
+          (event) => execute({ ...args, rootValue: event, contextValue: subscription.contextForEvent() }),
+          subscription.acknowledge ? startAcknowledgement(startCursorOf(subscription.stream) ?? null) : undefined,
+        );
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -255,17 +261,20 @@ function badVariableAsUserInput(error: GraphQLError): GraphQLError {
 
 /**
  * Executes the operation once per source event, in order, as graphql's
- * `subscribe` does, at most one result ahead of the reader; `return()` ends
- * the source (the client completed or went away), and so does a failure.
+ * `subscribe` does, at most one result ahead of the reader, after `first`
+ * when given; `return()` ends the source (the client completed or went
+ * away), and so does a failure.
  */
 function executeEach(
   stream: AsyncIterable<unknown>,
   executeFor: (event: unknown) => ExecutionResult | Promise<ExecutionResult>,
+  first?: ExecutionResult,
 ): AsyncIterableIterator<ExecutionResult> {
   const source = stream[Symbol.asyncIterator]();
   const results = new AsyncQueue<ExecutionResult>({ capacity: 1, onStop: async () => void (await source.return?.()) });
   void (async () => {
     try {
+      if (first) await results.push(first);
       for (let step = await source.next(); !step.done && !results.ended; step = await source.next()) {
         await results.push(await executeFor(step.value));
       }
