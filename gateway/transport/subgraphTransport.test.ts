@@ -477,3 +477,35 @@ describe('retry budget', () => {
     expect(budget.tryRetry()).toBe(true);
   });
 });
+
+describe('deduplication and a hanging replica', () => {
+  it('given one of two replicas hanging, when identical queries keep coming, then only those sent within moments of the stuck one wait for it: later ones are answered by the healthy replica', async () => {
+    const hanging = await startServer(() => undefined);
+    const healthy = await startServer((_req, res) => answer(res, { ok: true }));
+    const transport = new SubgraphTransport({ timeoutMs: 1500 });
+    try {
+      const client = transport.client('test', [hanging.url, healthy.url]);
+      const send = () => client.request({ body: QUERY, headers: {}, safe: true });
+      // Until one query is stuck on the hanging replica (each pick is random between two idle replicas).
+      let stuck: Promise<unknown> | undefined;
+      while (!stuck) {
+        const attempt = send();
+        const settled = await Promise.race([attempt.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 100))]);
+        if (!settled) stuck = attempt.catch(() => undefined);
+      }
+      await eventually(() => hanging.received.length > 0, 'the hanging replica to hold a request');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const started = performance.now();
+
+      const reply = await send();
+
+      expect(reply.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(500);
+      await stuck;
+    } finally {
+      await transport.close();
+      await hanging.close();
+      await healthy.close();
+    }
+  });
+});

@@ -42,6 +42,8 @@ export interface SubgraphHealth {
 const DROPPED_CODES: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 // The connection was never made: the request cannot have reached the subgraph.
 const REFUSED_CODES: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+// How long after it was sent an identical request may still join a query in flight (deduplication).
+const DEDUP_JOIN_MS = 100;
 // Answers of a proxy or a server that did not process the request.
 const RETRYABLE_STATUS: ReadonlySet<number> = new Set([502, 503, 504]);
 
@@ -101,7 +103,7 @@ export class SubgraphTransport {
 export class SubgraphClient {
   readonly replicas: readonly Replica[];
   private readonly budget: RetryBudget;
-  private readonly inFlight = new Map<string, Promise<SubgraphReply>>();
+  private readonly inFlight = new Map<string, { reply: Promise<SubgraphReply>; sentAt: number }>();
   private static readonly PROBE_BODY = JSON.stringify({ query: '{ __typename }' });
 
   constructor(
@@ -125,12 +127,16 @@ export class SubgraphClient {
   request(call: SubgraphCall): Promise<SubgraphReply> {
     if (!(call.safe && this.settings.dedup)) return this.send(call);
     const key = dedupKey(call);
-    let shared = this.inFlight.get(key);
-    if (!shared) {
-      shared = this.send(call).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, shared);
-    }
-    return shared;
+    const now = performance.now();
+    const shared = this.inFlight.get(key);
+    // Only a request that left moments ago is joined: one stuck on a hanging replica must not hold every
+    // identical request after it until the timeout, when a healthy replica would answer them.
+    if (shared && now - shared.sentAt <= DEDUP_JOIN_MS) return shared.reply;
+    const reply = this.send(call).finally(() => {
+      if (this.inFlight.get(key)?.reply === reply) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, { reply, sentAt: now });
+    return reply;
   }
 
   get options(): Readonly<SubgraphTransportSettings> {
