@@ -7,7 +7,7 @@ import { BENCH_QUERY } from './data';
 import { childEnv, freePort, spawnNode, waitUntilServing, type BenchProcess } from './benchProcess';
 import { GATEWAY_NAMES, gatewayLaunch, missingPeers, type GatewayName } from './gateways';
 import { closedLoop, percentile } from './load';
-import { treeCpuMs, treeRssKiB } from './processStats';
+import { machineBusyMs, treeCpuMs, treeRssKiB } from './processStats';
 import { ReferenceChecker, referenceAnswer } from './reference';
 import { composeBenchSupergraph } from './supergraph';
 import { BENCH_SUBGRAPH_NAMES, type BenchSubgraphName } from './subgraphs';
@@ -47,6 +47,12 @@ export interface GatewayMeasurement {
   subgraphCpuMsPerRequest: number;
   /** Requests the subgraphs answered over the gateway's rounds, per request. */
   subgraphRequestsPerOperation: number;
+  /**
+   * CPU the machine spent outside this benchmark's processes (load generator,
+   * subgraphs, gateways) during the gateway's rounds, as a share of all its
+   * cores' time: other work that competed with the measurement.
+   */
+  otherLoad: number;
   /** Wrong or failed responses, warm-up included. */
   failures: number;
   firstFailure?: string;
@@ -58,6 +64,8 @@ export interface FederationResult {
   responseBytes: number;
   /** The 1-minute load average before the run started. */
   loadAverageBefore: number;
+  /** CPU the machine spent outside this benchmark's processes over all rounds, as a share of all its cores' time. */
+  otherLoad: number;
   gateways: GatewayMeasurement[];
 }
 
@@ -69,6 +77,8 @@ interface Stretch {
   subgraphCpuMs: number;
   subgraphRequests: number;
   rssKiB: number;
+  /** Machine CPU time outside the benchmark's processes, in ms. */
+  otherCpuMs: number;
 }
 
 /**
@@ -132,7 +142,15 @@ export async function measureFederation(options: FederationOptions): Promise<Fed
     const body = JSON.stringify({ query: BENCH_QUERY, operationName: 'TestQuery' });
     const failures = new Map<GatewayName, { count: number; first?: string }>(options.gateways.map((name) => [name, { count: 0 }]));
     const stretches = new Map<GatewayName, Stretch[]>(options.gateways.map((name) => [name, []]));
+    const allPids = processes.map((proc) => proc.pid);
+    // This process (the load generator) and every child of it.
+    const benchCpuMs = () => {
+      const own = process.cpuUsage();
+      return treeCpuMs(allPids) + (own.user + own.system) / 1000;
+    };
     const load = async (gateway: (typeof gateways)[number], seconds: number): Promise<Stretch> => {
+      const machineBefore = machineBusyMs();
+      const benchBefore = benchCpuMs();
       const cpuBefore = treeCpuMs([gateway.proc.pid]);
       const subgraphCpuBefore = treeCpuMs(subgraphPids);
       const requestsBefore = await subgraphRequests();
@@ -151,6 +169,7 @@ export async function measureFederation(options: FederationOptions): Promise<Fed
         subgraphCpuMs: treeCpuMs(subgraphPids) - subgraphCpuBefore,
         subgraphRequests: (await subgraphRequests()) - requestsBefore,
         rssKiB: treeRssKiB([gateway.proc.pid]),
+        otherCpuMs: Math.max(0, machineBusyMs() - machineBefore - (benchCpuMs() - benchBefore)),
       };
       const failed = failures.get(gateway.name)!;
       failed.count += result.failures;
@@ -184,6 +203,7 @@ export async function measureFederation(options: FederationOptions): Promise<Fed
       },
       responseBytes: Buffer.byteLength(JSON.stringify(referenceAnswer())),
       loadAverageBefore,
+      otherLoad: otherLoadOf([...stretches.values()].flat()),
       gateways: gateways.map((gateway) => summarise(gateway.name, gateway.label, stretches.get(gateway.name)!, failures.get(gateway.name)!)),
     };
   } finally {
@@ -191,6 +211,12 @@ export async function measureFederation(options: FederationOptions): Promise<Fed
     for (const proc of processes.reverse()) await proc.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** The share of the machine's cores busy outside the benchmark over `stretches`. */
+function otherLoadOf(stretches: readonly Stretch[]): number {
+  const seconds = stretches.reduce((total, s) => total + s.seconds, 0);
+  return stretches.reduce((total, s) => total + s.otherCpuMs, 0) / (seconds * 1000 * os.cpus().length);
 }
 
 function summarise(name: GatewayName, label: string, stretches: Stretch[], failed: { count: number; first?: string }): GatewayMeasurement {
@@ -210,6 +236,7 @@ function summarise(name: GatewayName, label: string, stretches: Stretch[], faile
     rssMiB: (stretches.at(-1)?.rssKiB ?? 0) / 1024,
     subgraphCpuMsPerRequest: sum((s) => s.subgraphCpuMs) / requests,
     subgraphRequestsPerOperation: sum((s) => s.subgraphRequests) / requests,
+    otherLoad: otherLoadOf(stretches),
     failures: failed.count,
     ...(failed.first !== undefined ? { firstFailure: failed.first } : {}),
   };

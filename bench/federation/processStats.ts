@@ -58,3 +58,11 @@ export function treeCpuMs(pids: readonly number[]): number {
 export function treeRssKiB(pids: readonly number[]): number {
   return pids.flatMap(processTree).reduce((sum, pid) => sum + rssKiBOf(pid), 0);
 }
+
+/** CPU time the whole machine has spent busy so far (every core, every process: user, nice, system, irq, softirq, steal), in ms. */
+export function machineBusyMs(): number {
+  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice: guest time is already counted in user.
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) / TICKS_PER_SECOND;
+}

@@ -12,6 +12,7 @@ export const FEDERATION_CHART = 'benchmarks-federation.svg';
 const COLOURS: Record<GatewayName, string> = { ours: '#2563eb', apollo: '#6b7280', hive: '#d97706' };
 
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const percent = (share: number) => `${Number.isFinite(share) ? Math.round(share * 100) : 'n/a'}%`;
 const ratio = (n: number, base: number | undefined) => (base && Number.isFinite(n) && Number.isFinite(base) ? `${(n / base).toFixed(2)}×` : 'n/a');
 
 function status(g: GatewayMeasurement): string {
@@ -65,7 +66,8 @@ export function federationSection(result: FederationResult, runBy: string, date 
     'from the static data alone ([bench/federation/reference.ts](../bench/federation/reference.ts)); a gateway with any wrong or failed',
     "response is marked FAILED. RPS is all rounds' requests over their time; latencies are over all rounds' requests; CPU is the",
     "gateway process's user + system time (`/proc/<pid>/stat`, GC and libuv threads included) over its rounds, per request; RSS is at",
-    'the end of its last round. Subgraph fetches and subgraph CPU are what the four subgraph processes did per gateway request.',
+    'the end of its last round. Subgraph fetches and subgraph CPU are what the four subgraph processes did per gateway request;',
+    '"other work" is the CPU the machine spent outside the benchmark\'s processes during that gateway\'s rounds, as a share of all cores.',
     '',
     "Run it with `npm run bench:install` once (the peer gateways live in `bench/peers/package.json`, apart from the product's dependencies),",
     'then `npm run bench:federation` (this section only) or `npm run bench` (every section). `BENCH_ROUNDS`, `BENCH_ROUND_SECONDS`,',
@@ -78,11 +80,13 @@ export function federationSection(result: FederationResult, runBy: string, date 
     '',
     `Measured by ${runBy} on ${date.toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, 1-minute load average ${result.loadAverageBefore.toFixed(2)} before the run).`,
     '',
-    '| gateway | RPS | RPS per round | p50 | p95 | p99 | CPU-ms / req | RSS | subgraph fetches / req | subgraph CPU-ms / req | bodies |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `Other work used ${percent(result.otherLoad)} of the machine's CPU during the rounds (its time outside this benchmark's processes, from \`/proc/stat\`).`,
+    '',
+    '| gateway | RPS | RPS per round | p50 | p95 | p99 | CPU-ms / req | RSS | subgraph fetches / req | subgraph CPU-ms / req | other work | bodies |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...result.gateways.map(
       (g) =>
-        `| ${g.label} | ${fixed(g.rps, 1)} | ${g.roundRps.map((r) => fixed(r, 1)).join(', ')} | ${fixed(g.p50Ms, 0)} ms | ${fixed(g.p95Ms, 0)} ms | ${fixed(g.p99Ms, 0)} ms | ${fixed(g.cpuMsPerRequest, 2)} | ${fixed(g.rssMiB, 0)} MiB | ${fixed(g.subgraphRequestsPerOperation, 2)} | ${fixed(g.subgraphCpuMsPerRequest, 2)} | ${status(g)} |`,
+        `| ${g.label} | ${fixed(g.rps, 1)} | ${g.roundRps.map((r) => fixed(r, 1)).join(', ')} | ${fixed(g.p50Ms, 0)} ms | ${fixed(g.p95Ms, 0)} ms | ${fixed(g.p99Ms, 0)} ms | ${fixed(g.cpuMsPerRequest, 2)} | ${fixed(g.rssMiB, 0)} MiB | ${fixed(g.subgraphRequestsPerOperation, 2)} | ${fixed(g.subgraphCpuMsPerRequest, 2)} | ${percent(g.otherLoad)} | ${status(g)} |`,
     ),
     '',
     ...(apollo
