@@ -4,35 +4,29 @@ import path from 'node:path';
 import { measureEventLag, type LagResult } from './eventLag';
 import { measureFanout, type FanoutResult } from './subscriptionFanout';
 import { measureOperationLimits } from './operationLimits';
+import { replaceMarkedBlock } from './markedBlock';
+import { measureFederation, readFederationOptions } from './federation/measureFederation';
+import { FEDERATION_CHART, FEDERATION_END, FEDERATION_START, federationChart, federationSection } from './federation/report';
 
 /** Marks the block of docs/events.md that `npm run bench` rewrites with the event-lag table. */
 const EVENT_LAG_START = '<!-- bench:event-lag:start -->';
 const EVENT_LAG_END = '<!-- bench:event-lag:end -->';
 
 /**
- * Replaces what lies between `start` and `end` in `text` (the markers stay).
- * Throws when the markers are missing or out of order, so a moved block is
- * noticed rather than left stale.
- */
-function replaceMarkedBlock(text: string, start: string, end: string, content: string, file: string): string {
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from)
-    throw new Error(`${file} needs a block "${start}" … "${end}" for the event-lag table; found ${from < 0 ? 'no start marker' : 'no end marker after it'}.`);
-  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
-}
-
-/**
  * `npm run bench`: runs every benchmark once on this machine and writes
- * docs/benchmarks.md, and the same event-lag figures into docs/events.md's
- * marked block. The machine is shared and noisy: compare numbers from one
- * run with each other, not across runs.
+ * docs/benchmarks.md (the federation chart beside it), and the same
+ * event-lag figures into docs/events.md's marked block. The machine is
+ * shared and noisy: compare numbers from one run with each other, not
+ * across runs.
  */
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
   const eventsFile = path.join(root, 'docs', 'events.md');
   // Fail before the benchmarks run, not after, when events.md lost its markers.
-  replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, '', 'docs/events.md');
+  replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, '', 'docs/events.md', 'the event-lag table');
+  const federationOptions = readFederationOptions(process.env);
+  // First, while nothing of this run has loaded the machine yet (it fails at once when the peer gateways are not installed).
+  const federation = await measureFederation({ ...federationOptions, log: (line) => console.log(`federation: ${line}`) });
   const lag: LagResult[] = [await measureEventLag('in-memory')];
   if (process.env.NATS_URL) lag.push(await measureEventLag('nats'));
   const limits = measureOperationLimits();
@@ -99,8 +93,14 @@ async function main(): Promise<void> {
         `| ${r.name} | ${r.kilobytes.toFixed(1)} KB | ${r.refusedBy} | ${(r.refuseMicros / 1000).toFixed(2)} ms | ${r.refuseMicros / r.kilobytes < 1000 ? `${(r.refuseMicros / r.kilobytes).toFixed(0)} µs` : `${(r.refuseMicros / r.kilobytes / 1000).toFixed(2)} ms`} | ${r.unprotected} |`,
     ),
     '',
+    // Marked, so `npm run bench:federation` can rewrite this section alone.
+    FEDERATION_START,
+    federationSection(federation, '`npm run bench`'),
+    FEDERATION_END,
+    '',
   ];
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+  fs.writeFileSync(path.join(root, 'docs', FEDERATION_CHART), federationChart(federation));
   const eventLagBlock = [
     '<!-- Written by `npm run bench` (bench/run.ts) together with benchmarks.md: edit there, not here. -->',
     `Measured by ${runLine}, the run in [benchmarks.md](benchmarks.md): from a mutation's response until a client polling the`,
@@ -111,7 +111,10 @@ async function main(): Promise<void> {
   ]
     .join('\n')
     .trimEnd();
-  fs.writeFileSync(eventsFile, replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, eventLagBlock, 'docs/events.md'));
+  fs.writeFileSync(
+    eventsFile,
+    replaceMarkedBlock(fs.readFileSync(eventsFile, 'utf8'), EVENT_LAG_START, EVENT_LAG_END, eventLagBlock, 'docs/events.md', 'the event-lag table'),
+  );
   console.log(lines.join('\n'));
 }
 
