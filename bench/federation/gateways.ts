@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectRoot } from '../../platform/build/projectRoot';
 
 /** The gateways the federation benchmark compares. */
-export const GATEWAY_NAMES = ['ours', 'apollo', 'hive'] as const;
+export const GATEWAY_NAMES = ['ours', 'ours-nodedup', 'apollo', 'hive'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 /** How to start one gateway as a process serving `supergraphPath` on `port`. */
@@ -35,7 +35,10 @@ function versionOf(packageDir: string): string {
  * as a message telling how to install them, or null when all are there.
  */
 export function missingPeers(names: readonly GatewayName[]): string | null {
-  const needed = { apollo: ['@apollo/gateway', '@apollo/server'], hive: ['@graphql-hive/gateway'], ours: [] } satisfies Record<GatewayName, string[]>;
+  const needed = { apollo: ['@apollo/gateway', '@apollo/server'], hive: ['@graphql-hive/gateway'], ours: [], 'ours-nodedup': [] } satisfies Record<
+    GatewayName,
+    string[]
+  >;
   const missing = names.flatMap((name) => needed[name]).filter((pkg) => !fs.existsSync(path.join(PEERS_DIR, 'node_modules', pkg, 'package.json')));
   return missing.length
     ? `The federation benchmark runs peer gateways that are not installed (${missing.join(', ')}): run \`npm run bench:install\` (npm install --prefix bench/peers) first.`
@@ -46,6 +49,7 @@ export function missingPeers(names: readonly GatewayName[]): string | null {
  * Each gateway as a user would run it in production (NODE_ENV=production,
  * set by the caller) on `supergraphPath`:
  * - ours: `startGateway` from the product's build (`dist/`), see ourGateway.ts;
+ * - ours-nodedup: the same with `SUBGRAPH_DEDUP=false`, to show what the transport and executor do without sharing identical fetches;
  * - apollo: plain `@apollo/gateway` in `@apollo/server`'s standalone server, every option its default;
  * - hive: `hive-gateway supergraph <file> --jit`, every other option its default.
  * `nodeFlags` go to every one (e.g. `--cpu-prof`).
@@ -53,11 +57,12 @@ export function missingPeers(names: readonly GatewayName[]): string | null {
 export function gatewayLaunch(name: GatewayName, supergraphPath: string, port: number, nodeFlags: readonly string[] = []): GatewayLaunch {
   switch (name) {
     case 'ours':
+    case 'ours-nodedup':
       return {
         name,
-        label: `ours (${versionOf(root)}, @apollo/gateway ${versionOf(path.join(root, 'node_modules', '@apollo', 'gateway'))} inside)`,
+        label: `ours (${versionOf(root)}, @apollo/gateway ${versionOf(path.join(root, 'node_modules', '@apollo', 'gateway'))} inside)${name === 'ours-nodedup' ? ', SUBGRAPH_DEDUP=false' : ''}`,
         args: [...nodeFlags, path.join(root, 'dist', 'bench', 'federation', 'ourGatewayMain.js')],
-        env: { SUPERGRAPH_PATH: supergraphPath, PORT: String(port) },
+        env: { SUPERGRAPH_PATH: supergraphPath, PORT: String(port), SUBGRAPH_DEDUP: name === 'ours-nodedup' ? 'false' : 'true' },
         cwd: root,
       };
     case 'apollo':

@@ -11,6 +11,8 @@ export interface BenchGatewayOptions {
   port: number;
   /** pino's level. Default `info`, the product's: one access-log line per operation. */
   logLevel?: string;
+  /** `SUBGRAPH_DEDUP`: share identical concurrent query fetches. Default true, the product's. */
+  dedup?: boolean;
 }
 
 /** Above the benchmark query's estimated cost (24 420). */
@@ -47,5 +49,6 @@ export function startBenchGateway(options: BenchGatewayOptions): Promise<Running
     logger: createLogger('gateway', options.logLevel ?? 'info'),
     rateLimits: { ...DEFAULT_RATE_LIMITS, operations: 1_000_000_000 },
     maxCost: BENCH_MAX_COST,
+    subgraphTransport: { dedup: options.dedup ?? true },
   });
 }

@@ -8,7 +8,12 @@ if (!supergraphPath) {
   console.error('SUPERGRAPH_PATH must name the composed benchmark supergraph.');
   process.exit(2);
 }
-startBenchGateway({ supergraphPath, port: Number(process.env.PORT ?? 0), logLevel: process.env.LOG_LEVEL || undefined }).then(
+startBenchGateway({
+  supergraphPath,
+  port: Number(process.env.PORT ?? 0),
+  logLevel: process.env.LOG_LEVEL || undefined,
+  dedup: process.env.SUBGRAPH_DEDUP !== 'false',
+}).then(
   (gateway) => {
     console.error(`listening ${gateway.url}`);
     process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)));

@@ -9,7 +9,7 @@ export const FEDERATION_END = '<!-- bench:federation:end -->';
 /** The chart's file, in docs/ beside benchmarks.md. */
 export const FEDERATION_CHART = 'benchmarks-federation.svg';
 
-const COLOURS: Record<GatewayName, string> = { ours: '#2563eb', apollo: '#6b7280', hive: '#d97706' };
+const COLOURS: Record<GatewayName, string> = { ours: '#2563eb', 'ours-nodedup': '#93c5fd', apollo: '#6b7280', hive: '#d97706' };
 
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const percent = (share: number) => `${Number.isFinite(share) ? Math.round(share * 100) : 'n/a'}%`;
@@ -52,12 +52,14 @@ export function federationSection(result: FederationResult, runBy: string, date 
     '`node:http` ([bench/federation/subgraphs.ts](../bench/federation/subgraphs.ts)), composed with `@apollo/composition` at the start',
     `of the run, and the nested \`users\`/\`topProducts\` query ([bench/federation/data.ts](../bench/federation/data.ts)), whose answer is ${(result.responseBytes / 1024).toFixed(1)} KiB.`,
     '',
-    'Three gateways, each its own process on the same supergraph, all started in the same run with NODE_ENV=production:',
+    'The gateways, each its own process on the same supergraph, all started in the same run with NODE_ENV=production:',
     '',
     '- **ours**: `startGateway` from the product (persisted operations `apq`, operation limits, demand control, authorization,',
     '  identity signing of every subgraph request, the access log at `info`: all defaults) with three changes for the load',
     '  ([bench/federation/ourGateway.ts](../bench/federation/ourGateway.ts)): anonymous callers only, a rate-limit budget out of',
     "  reach, and demand control's maximum above this query's estimate (24 420 with the default list size of 10);",
+    '- **ours, `SUBGRAPH_DEDUP=false`**: the same without in-flight deduplication of identical subgraph fetches (on by default,',
+    '  as in Hive Gateway): 50 clients sending one query share most fetches, so this row shows the transport and executor alone;',
     "- **@apollo/gateway**: plain `ApolloGateway` in `@apollo/server`'s standalone server, every option its default (its default fetcher included);",
     '- **Hive Gateway**: `hive-gateway supergraph <file> --jit`, every other option its default (upstream request deduplication included).',
     '  Its 2.x dependencies ask for Node ≥ 22.15: on Node 20 npm warns (EBADENGINE), and it runs and answers correctly.',
