@@ -213,7 +213,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ]),
       );
       const ready = loaded && Object.values(subgraphs).every((state) => state === 'up');
-      return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs, replicas } };
+      const counts = { clients: subscriptions.subscriberCount, topics: subscriptions.topicCount, upstreams: subscriptions.upstreamCount };
+      return { ready, body: { status: ready ? 'ready' : 'not ready', supergraphLoaded: loaded, subgraphs, replicas, subscriptions: counts } };
     },
   });
   const httpServer = http.createServer((req, res) => {

@@ -1,6 +1,6 @@
 import type { RequestSigner } from '../../platform/auth/gatewaySignature';
 import { createHash } from 'node:crypto';
-import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
@@ -13,6 +13,7 @@ import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
 import { resumableOperation } from './resumableOperation';
+import { withGraphQLErrors } from './eventResult';
 import { replicaUrls } from '../transport/replicas';
 import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
 
@@ -130,6 +131,11 @@ export class SubscriptionService {
   /** Upstream subscriptions open now (one per shared topic). */
   get upstreamCount(): number {
     return this.pool.activeSubscriptions;
+  }
+
+  /** Topics now: groups of identical subscriptions sharing one upstream subscription and one resolution per event. */
+  get topicCount(): number {
+    return this.topics.size;
   }
 
   /** Client subscriptions open now. */
@@ -251,7 +257,7 @@ export class SubscriptionService {
     try {
       for await (const event of topic.upstream) {
         if (!topic.listeners.size) continue;
-        const result = await this.resolver.resolve(topic.plan, event, topic.variables, topic.context);
+        const result = await this.resolveEvent(topic, event);
         for (const listener of topic.listeners) listener.push(result);
       }
       this.endTopic(topic);
@@ -267,6 +273,34 @@ export class SubscriptionService {
           ? { errors: error.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path })) }
           : undefined;
       this.endTopic(topic, refused ?? unavailable(message!));
+    }
+  }
+
+  /**
+   * One event's result for a topic's subscribers. A subgraph that fails an
+   * entity fetch is that event's error (its fields null, `SUBGRAPH_*` code),
+   * and a fault resolving it is an `INTERNAL_SERVER_ERROR` for that event:
+   * neither ends the topic. Both are logged with the topic and its request id.
+   */
+  private async resolveEvent(topic: Topic, event: FormattedExecutionResult): Promise<ExecutionResult> {
+    const where = {
+      topic: topic.key.slice(0, 16),
+      requestId: topic.context.operation.id,
+      serviceName: topic.plan.serviceName,
+      subscribers: topic.listeners.size,
+    };
+    try {
+      const { result, faults } = withGraphQLErrors(await this.resolver.resolve(topic.plan, event, topic.variables, topic.context));
+      for (const fault of faults) this.logger.error({ ...where, err: fault }, 'subscription event fetch failed');
+      if (result.errors?.length)
+        this.logger.warn({ ...where, codes: [...new Set(result.errors.map((error) => error.extensions?.code))] }, 'subscription event resolved with errors');
+      return result;
+    } catch (error) {
+      this.logger.error({ ...where, err: error }, 'subscription event could not be resolved');
+      return {
+        data: null,
+        errors: [new GraphQLError('This event could not be resolved; the subscription goes on.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })],
+      };
     }
   }
 
