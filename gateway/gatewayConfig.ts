@@ -42,6 +42,10 @@ export interface GatewaySettings {
   subgraphTransport: SubgraphTransportSettings;
   /** `SUBSCRIPTION_UPSTREAM_RETRY_MS`, how long a subscription whose subgraph connection was lost waits for a replica to take it back before it ends with a retryable SERVICE_UNAVAILABLE; default 30 000. */
   subscriptionUpstreamRetryMs: number;
+  /** `SUBSCRIPTION_SEND_STALL_MS`: see `GatewayOptions.subscriptionSendStallMs`. Default 10 000. */
+  subscriptionSendStallMs: number;
+  /** `SUBSCRIPTION_MAX_BUFFERED_BYTES`: see `GatewayOptions.subscriptionMaxBufferedBytes`. Default 1 MiB. */
+  subscriptionMaxBufferedBytes: number;
 }
 
 // Spelled out here so reading the settings loads nothing of GraphQL.
@@ -89,6 +93,8 @@ export function readGatewaySettings(env: Env, common: CommonConfig): GatewaySett
     subgraphTransport: readSubgraphTransport(env),
     // upstream.ts's DEFAULT_UPSTREAM_RETRY_MS (the test holds them equal).
     subscriptionUpstreamRetryMs: readPositiveInt(env, 'SUBSCRIPTION_UPSTREAM_RETRY_MS', 30_000),
+    subscriptionSendStallMs: readPositiveInt(env, 'SUBSCRIPTION_SEND_STALL_MS', 10_000),
+    subscriptionMaxBufferedBytes: readPositiveInt(env, 'SUBSCRIPTION_MAX_BUFFERED_BYTES', 1024 * 1024),
   };
 }
 

@@ -63,6 +63,10 @@ export interface GatewayOptions {
   maxMessageBytes?: number;
   /** Most subscriptions one graphql-ws connection may hold. Default 100. */
   maxSubscriptionsPerConnection?: number;
+  /** `SUBSCRIPTION_SEND_STALL_MS`: a graphql-ws client that has not taken a message for this long is disconnected 4008 (slow consumer). Default 10 000. */
+  subscriptionSendStallMs?: number;
+  /** `SUBSCRIPTION_MAX_BUFFERED_BYTES`: a graphql-ws client with more than this queued for it is disconnected 4008. Default 1 MiB. */
+  subscriptionMaxBufferedBytes?: number;
   /** Operation limits (depth, aliases, tokens…). Default `DEFAULT_OPERATION_LIMITS`. */
   limits?: Partial<OperationLimits>;
   /** Browser origins allowed to call the API. Default: any localhost origin unless production, else none. */
@@ -234,6 +238,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     production: options.production,
     maxPayloadBytes: options.maxMessageBytes,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
+    maxSendStallMs: options.subscriptionSendStallMs,
+    maxBufferedBytes: options.subscriptionMaxBufferedBytes,
     clock: options.clock,
   });
 

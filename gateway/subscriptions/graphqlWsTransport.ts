@@ -27,6 +27,14 @@ export interface GraphqlWsTransportOptions {
   maxSubscriptionsPerConnection?: number;
   /** Ping interval that keeps idle connections alive and finds dead ones. Default 12 000 ms. */
   keepAliveMs?: number;
+  /**
+   * Backpressure: a client whose oldest unsent message has waited longer than
+   * this (it does not read: its TCP window is shut) is disconnected with
+   * `SLOW_CONSUMER_CLOSE_CODE`. Default 10 000 ms.
+   */
+  maxSendStallMs?: number;
+  /** Backpressure: a client with more than this many bytes queued for it is disconnected likewise. Default 1 MiB. */
+  maxBufferedBytes?: number;
   /** Hides internal error messages. */
   production: boolean;
   /** The source of time for token expiry. Default: the system clock. */
@@ -39,6 +47,12 @@ export interface GraphqlWsTransport {
   /** Closes every connection with 1001 (going away). */
   close(): Promise<void>;
 }
+
+/** The close code of a graphql-ws client that does not read what it is sent (backpressure): in the application range, retryable once it reads. */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+
+/** How long a closed slow client's socket may take to finish the close handshake before it is destroyed. */
+const SLOW_CONSUMER_GRACE_MS = 1000;
 
 interface ConnectionState {
   request: GatewayRequest;
@@ -56,6 +70,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
   const { logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
   const path = options.path ?? '/graphql';
+  const sendQueues = new WeakMap<object, number[]>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 64 * 1024,
@@ -73,6 +88,17 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // Each message's time of sending, until the socket has taken it: the oldest says whether the client reads.
+      const unsent: number[] = [];
+      const send = ws.send.bind(ws) as (data: unknown, cb?: (error?: Error) => void) => void;
+      ws.send = ((data: unknown, cb?: (error?: Error) => void) => {
+        unsent.push(performance.now());
+        send(data, (error) => {
+          unsent.shift();
+          cb?.(error);
+        });
+      }) as typeof ws.send;
+      sendQueues.set(ws, unsent);
       // A client that breaks the WebSocket protocol (a message over maxPayload, a bad frame) makes `ws` emit an
       // error and close the socket itself with the right code (1009, 1002…). graphql-ws would report that as a
       // fault of ours on the console; it is the client's, and is logged as such.
@@ -89,6 +115,29 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
     });
   };
   options.httpServer.on('upgrade', onUpgrade);
+  // Backpressure: every second, a client that has not taken its messages for maxSendStallMs, or has more than
+  // maxBufferedBytes waiting, is disconnected; it holds its own queues only, so nobody else is delayed meanwhile.
+  const maxSendStallMs = options.maxSendStallMs ?? 10_000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const ws of wss.clients) {
+        const oldest = sendQueues.get(ws)?.[0];
+        const stalled = oldest !== undefined && now - oldest > maxSendStallMs;
+        if (!stalled && ws.bufferedAmount <= maxBufferedBytes) continue;
+        if (ws.readyState !== ws.OPEN) continue;
+        logger.info(
+          { bufferedBytes: ws.bufferedAmount, unsentMessages: sendQueues.get(ws)?.length },
+          'graphql-ws client does not read what it is sent; disconnected',
+        );
+        ws.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: messages were not read in time');
+        setTimeout(() => ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      }
+    },
+    Math.min(1000, Math.max(50, Math.floor(maxSendStallMs / 2))),
+  );
+  sweep.unref();
   const states = new WeakMap<object, ConnectionState>();
   const disposable = useServer<Record<string, unknown> | undefined, { state?: ConnectionState }>(
     {
@@ -190,6 +239,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       return wss.clients.size;
     },
     close: async () => {
+      clearInterval(sweep);
       options.httpServer.off('upgrade', onUpgrade);
       for (const socket of wss.clients) socket.close(1001, 'The gateway is shutting down');
       // Disposing completes every operation and closes the WebSocket server (not the HTTP server it shares).

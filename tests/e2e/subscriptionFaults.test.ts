@@ -7,8 +7,10 @@ import { eventually } from '../support/eventually';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 import { DEFAULT_SUBGRAPH_TRANSPORT } from '../../gateway/transport/subgraphTransportSettings';
 import type { GatewayPlugin } from '../../gateway/plugins/gatewayPlugin';
+import WebSocket from 'ws';
 
 const REVIEW_ADDED = `subscription($productId: ID!) { reviewAdded(productId: $productId) { cursor review { body author { name } product { name } } } }`;
+const SEND_STALL_MS = 400;
 const ADD_REVIEW = `mutation($input: AddReviewInput!) { addReview(input: $input) { review { id } } }`;
 
 /**
@@ -29,7 +31,7 @@ describe(`a shared subscription topic and a failing entity fetch (${testStorageK
   beforeAll(async () => {
     t = await startTestStack({
       // No breaker opening on the one failed fetch, no retry delaying it: each event is fetched as it comes.
-      gateway: { subgraphTransport: { ...DEFAULT_SUBGRAPH_TRANSPORT, retries: 0, breakerFailures: 100 } },
+      gateway: { subgraphTransport: { ...DEFAULT_SUBGRAPH_TRANSPORT, retries: 0, breakerFailures: 100 }, subscriptionSendStallMs: SEND_STALL_MS },
       gatewayPlugins: [observer],
       gatewaySubgraphUrl: async (name, url) => {
         if (name !== 'products') return url;
@@ -111,5 +113,55 @@ describe(`a shared subscription topic and a failing entity fetch (${testStorageK
       for (const client of clients) await client.dispose();
     }
     await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 0, 'upstream subscriptions released');
+  });
+
+  it('given a client that stops reading while 100 of its subscriptions get large events, then it is disconnected as a slow consumer and a client on the same topic gets every event on time', async () => {
+    const product = SEED_PRODUCTS[21]!;
+    const query = `subscription($productId: ID!) { reviewAdded(productId: $productId) { cursor review { body } } }`;
+    // A raw graphql-transport-ws client, to stop reading at the socket.
+    const slow = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => slow.once('open', () => resolve()).once('error', reject));
+    slow.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await new Promise<void>((resolve) => slow.once('message', () => resolve()));
+    for (let id = 0; id < 100; id += 1)
+      slow.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query, variables: { productId: product.id } } }));
+    const client = wsClient(t.url);
+    const reader = wsSubscribe(client, query, { productId: product.id });
+    await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 101, 'all 101 subscriptions started');
+    // From now on the slow client reads nothing (ws would resume its socket on its own: not any more), so its
+    // kernel buffers fill and nothing more leaves the gateway for it.
+    const socket = (slow as unknown as { _socket: { pause(): void; resume: () => void } })._socket;
+    const resume = socket.resume.bind(socket);
+    socket.pause();
+    socket.resume = () => undefined;
+    try {
+      const body = 'A long review. '.repeat(130);
+      let added = 0;
+      // Each event is 100 messages of about 2 KB for the slow client; a few fill its TCP window.
+      while (t.stack.gateway.subscriptions.subscriberCount > 1 && added < 60) {
+        const token = (
+          await t.queryOk(`mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, {
+            input: { email: `slow-consumer-${added}-${Date.now()}@example.com`, name: `Reader ${added}`, password: 'reader-password' },
+          })
+        ).signUp.token as string;
+        await t.queryOk(ADD_REVIEW, { input: { productId: product.id, rating: 4, body: `${added}: ${body}` } }, token);
+        added += 1;
+        // The reading client is never held up: each event reaches it before the next is added.
+        await reader.waitFor(added, 2000);
+      }
+
+      await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 1, 'the slow client’s 100 subscriptions to end');
+      expect(reader.results.map((result) => Number(result.data.reviewAdded.review.body.split(':')[0]))).toEqual([...Array(added).keys()]);
+      // Reading again, it finds what it left unread and then the end: the gateway closed it 4008, then cut the
+      // connection when the close handshake did not come back in time (1006 when the cut arrives first).
+      socket.resume = resume;
+      resume();
+      expect([4008, 1006]).toContain(await closed);
+    } finally {
+      slow.terminate();
+      await reader.close();
+      await client.dispose();
+    }
   });
 });
