@@ -5,7 +5,8 @@ import { eventually } from '../support/eventually';
 import { SEED_PRODUCTS } from '../../platform/seedData';
 import { DEFAULT_SUBGRAPH_TRANSPORT } from '../../gateway/transport/subgraphTransportSettings';
 
-const TIMEOUT_MS = 1000;
+// Long enough that a healthy replica on a loaded CI machine (PostgreSQL, two Node versions) is never mistaken for a hanging one.
+const TIMEOUT_MS = 2500;
 const BREAKER_FAILURES = 3;
 const BREAKER_OPEN_MS = 400;
 
@@ -80,20 +81,22 @@ describe(`subgraph faults (${testStorageKind()})`, () => {
 
   it('given two reviews replicas, when 200 queries run 8 at a time and one replica stops halfway, then both shared the load and every answer is complete', async () => {
     const before = { a: a.accepted, b: b.accepted };
-    const answers: boolean[] = [];
+    const answers: { full: boolean; errors: unknown }[] = [];
     let sent = 0;
     const worker = async () => {
       while (sent < 200) {
         sent += 1;
         if (sent === 100) await a.cut();
-        answers.push(isFull((await timed()).response));
+        const { response } = await timed();
+        answers.push({ full: isFull(response), errors: response.errors });
       }
     };
 
     await Promise.all(Array.from({ length: 8 }, worker));
 
     expect(answers).toHaveLength(200);
-    expect(answers.filter((full) => !full)).toHaveLength(0);
+    // The errors of any answer that is not complete, so a failure says why.
+    expect(answers.filter((answer) => !answer.full)).toEqual([]);
     expect(a.accepted - before.a).toBeGreaterThan(0);
     expect(b.accepted - before.b).toBeGreaterThan(0);
   });
@@ -104,7 +107,8 @@ describe(`subgraph faults (${testStorageKind()})`, () => {
     for (let i = 0; i < 10; i += 1) {
       const { response, ms } = await timed();
       expect(isFull(response)).toBe(true);
-      expect(ms).toBeLessThan(500);
+      // No wait for a timeout (2.5 s): the refusal sends the request to the other replica at once.
+      expect(ms).toBeLessThan(1000);
     }
 
     const ready = await fetch(`${t.baseUrl}/ready`);
@@ -192,7 +196,7 @@ describe(`subgraph faults (${testStorageKind()})`, () => {
     const outline = results.map(({ full, ms, codes }) => ({ full, slow: ms >= TIMEOUT_MS + 700, codes }));
     expect(outline.filter((each) => each.slow)).toEqual([]);
     expect(outline.filter((result) => !result.full)).toEqual(Array(BREAKER_FAILURES).fill({ full: false, slow: false, codes: ['SUBGRAPH_TIMEOUT'] }));
-    expect(results.slice(-5).map(({ full, ms, codes }) => ({ full, fast: ms < 300, codes }))).toEqual(Array(5).fill({ full: true, fast: true, codes: [] }));
+    expect(results.slice(-5).map(({ full, ms, codes }) => ({ full, fast: ms < TIMEOUT_MS / 3, codes }))).toEqual(Array(5).fill({ full: true, fast: true, codes: [] }));
   });
 
   it('given the whole reviews subgraph down, when queries are sent, then its fields are null with typed errors under a second, at once when its breakers are open, and full data returns once it is back', async () => {
@@ -214,7 +218,7 @@ describe(`subgraph faults (${testStorageKind()})`, () => {
     }
     // Both breakers are open by now: the answer comes without trying.
     const last = results[results.length - 1]!;
-    expect(last.ms).toBeLessThan(100);
+    expect(last.ms).toBeLessThan(500);
     expect(last.response.errors?.[0]?.message).toMatch(/circuit breaker open/);
 
     await a.restore();
