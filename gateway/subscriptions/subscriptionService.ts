@@ -1,6 +1,6 @@
 import type { RequestSigner } from '../../platform/auth/gatewaySignature';
 import { createHash } from 'node:crypto';
-import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
@@ -12,8 +12,10 @@ import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedS
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
-import { resumableOperation } from './resumableOperation';
 import { withGraphQLErrors } from './eventResult';
+import type { ResumableOperation } from './resumableOperation';
+import { sharedTopicForm, type ResumePoint, type SharedTopicForm } from './sharedTopic';
+import { catchUp } from './catchUp';
 import { replicaUrls } from '../transport/replicas';
 import { GatewayPipeline, type GatewayOperation } from '../plugins/gatewayPlugin';
 
@@ -67,13 +69,15 @@ function unavailable(message: string): ExecutionResult {
 }
 
 interface Listener {
-  push(result: ExecutionResult): void;
+  /** One result of the topic, resolved from `event` (its upstream result). */
+  push(result: ExecutionResult, event: FormattedExecutionResult): void;
   end(final?: ExecutionResult): void;
 }
 
 /**
- * Identical subscriptions (same document, operation, variables and viewer)
- * share one upstream subscription and one resolution per event.
+ * Identical subscriptions (same document, operation, variables and viewer;
+ * `after` aside for a resumable field: `sharedTopic.ts`) share one upstream
+ * subscription and one resolution per event.
  */
 interface Topic {
   key: string;
@@ -84,6 +88,12 @@ interface Topic {
   listeners: Set<Listener>;
   upstream: UpstreamSubscription;
   refresh?: NodeJS.Timeout;
+  /** The upstream subscribe message's `extensions` now (a subscriber catching up presents them too). */
+  extensions: () => Record<string, unknown>;
+  /** The topic's resumable primary operation, when its root field follows the cursor convention. */
+  resumable?: ResumableOperation;
+  /** The cursor of the last event its upstream subscription received: a subscriber joining now gets every event after it. */
+  lastCursor?: string;
 }
 
 /**
@@ -128,7 +138,7 @@ export class SubscriptionService {
     this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
   }
 
-  /** Upstream subscriptions open now (one per shared topic). */
+  /** Upstream subscriptions open now: one per shared topic, and one per subscriber still catching up from its `after`. */
   get upstreamCount(): number {
     return this.pool.activeSubscriptions;
   }
@@ -200,17 +210,29 @@ export class SubscriptionService {
     const { viewer } = operation.request;
     const perViewer = selectsViewerDependent(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
     const resolvingViewer = perViewer ? viewer : null;
+    // Subscriptions that differ only in `after` share the topic; one resuming catches up on its own first.
+    const form = sharedTopicForm(document, request.operationName, plan, variables);
     const key = createHash('sha256')
-      .update(JSON.stringify([print(document), request.operationName ?? null, variables, resolvingViewer?.userId ?? null, resolvingViewer?.role ?? null]))
+      .update(
+        JSON.stringify([
+          form.text,
+          request.operationName ?? null,
+          form.variables,
+          form.topicAfter,
+          resolvingViewer?.userId ?? null,
+          resolvingViewer?.role ?? null,
+        ]),
+      )
       .digest('hex');
     // Identical subscriptions arriving together wait for the one topic being opened rather than open their own.
     let opening = this.opening.get(key);
     if (!this.topics.has(key) && !opening) {
-      opening = this.openTopic(key, plan, variables, topicOperation(operation, resolvingViewer)).finally(() => this.opening.delete(key));
+      opening = this.openTopic(key, plan, variables, topicOperation(operation, resolvingViewer), form).finally(() => this.opening.delete(key));
       this.opening.set(key, opening);
     }
     const topic = this.topics.get(key) ?? (await opening!);
-    return { stream: this.listen(topic, viewer?.expiresAt) };
+    const resume = form.resume && form.resumable && { point: form.resume, resumable: form.resumable, plan, variables };
+    return { stream: this.listen(topic, viewer?.expiresAt, resume) };
   }
 
   /** Ends every subscription with a retryable error and closes upstream connections. */
@@ -220,7 +242,13 @@ export class SubscriptionService {
     await this.pool.close();
   }
 
-  private async openTopic(key: string, plan: PlannedSubscription, variables: Record<string, unknown>, operation: GatewayOperation): Promise<Topic> {
+  private async openTopic(
+    key: string,
+    plan: PlannedSubscription,
+    variables: Record<string, unknown>,
+    operation: GatewayOperation,
+    form: SharedTopicForm,
+  ): Promise<Topic> {
     const headersNow = async () => {
       const headers = new Map<string, string>();
       await this.options.pipeline.subgraphRequest(operation, { subgraph: plan.serviceName, headers });
@@ -228,16 +256,36 @@ export class SubscriptionService {
     };
     let extensions = await headersNow();
     // A field that follows the cursor convention resumes after the last event delivered when its connection is lost.
-    const resumable = resumableOperation(plan);
+    const { resumable } = form;
+    let lastCursor: string | undefined;
     const upstream = this.pool.subscribe(plan.serviceName, {
       query: resumable?.query ?? plan.primaryOperation,
       operationName: plan.primaryOperationName,
-      variables: resumable ? resumable.variables(variables) : primaryVariables(plan, variables),
+      variables: resumable ? { ...resumable.variables(variables), [resumable.afterVariable]: form.topicAfter } : primaryVariables(plan, variables),
       // Read at every (re)subscribe, so a reconnect carries a fresh identity.
       extensions: () => extensions,
-      resume: resumable && { afterVariable: resumable.afterVariable, cursorOf: resumable.cursorOf },
+      resume: resumable && {
+        afterVariable: resumable.afterVariable,
+        cursorOf: (result) => {
+          const cursor = resumable.cursorOf(result);
+          lastCursor = cursor ?? lastCursor;
+          return cursor;
+        },
+      },
     });
-    const topic: Topic = { key, plan, variables, context: { operation }, listeners: new Set(), upstream };
+    const topic: Topic = {
+      key,
+      plan,
+      variables,
+      context: { operation },
+      listeners: new Set(),
+      upstream,
+      extensions: () => extensions,
+      resumable,
+      get lastCursor() {
+        return lastCursor;
+      },
+    };
     if (operation.request.viewer) {
       topic.refresh = setInterval(() => {
         headersNow().then(
@@ -258,7 +306,7 @@ export class SubscriptionService {
       for await (const event of topic.upstream) {
         if (!topic.listeners.size) continue;
         const result = await this.resolveEvent(topic, event);
-        for (const listener of topic.listeners) listener.push(result);
+        for (const listener of topic.listeners) listener.push(result, event);
       }
       this.endTopic(topic);
     } catch (error) {
@@ -312,9 +360,18 @@ export class SubscriptionService {
     topic.listeners.clear();
   }
 
-  /** One subscriber's view of a topic: a bounded queue read as an async iterator. */
-  private listen(topic: Topic, expiresAt: number | undefined): AsyncIterableIterator<ExecutionResult> {
+  /**
+   * One subscriber's view of a topic: a bounded queue read as an async
+   * iterator. One that resumes (`resume`) gets the events it missed from a
+   * catch-up of its own first, then the topic's (`catchUp.ts`).
+   */
+  private listen(
+    topic: Topic,
+    expiresAt: number | undefined,
+    resume?: { point: ResumePoint; resumable: ResumableOperation; plan: PlannedSubscription; variables: Record<string, unknown> },
+  ): AsyncIterableIterator<ExecutionResult> {
     let cancelExpiry: (() => void) | undefined;
+    let catchingUp: ReturnType<typeof catchUp> | undefined;
     const queue = new AsyncQueue<ExecutionResult>({
       capacity: this.maxQueued,
       whenFull: {
@@ -322,15 +379,34 @@ export class SubscriptionService {
       },
       onStop: () => {
         cancelExpiry?.();
+        catchingUp?.stop();
         topic.listeners.delete(listener);
         // The last subscriber gone: nothing needs the upstream subscription any more.
         if (!topic.listeners.size) this.endTopic(topic);
       },
     });
     const listener: Listener = {
-      push: (result) => void queue.push(result),
+      push: (result, event) => (catchingUp ? catchingUp.live(result, event) : void queue.push(result)),
       end: (final) => queue.end(final ? { last: final } : {}),
     };
+    if (resume && topic.resumable) {
+      catchingUp = catchUp({
+        pool: this.pool,
+        resolver: this.resolver,
+        logger: this.logger,
+        plan: resume.plan,
+        variables: resume.variables,
+        resumable: resume.resumable,
+        resume: resume.point,
+        context: topic.context,
+        extensions: topic.extensions,
+        liveCursorOf: topic.resumable.cursorOf,
+        joinedAt: topic.lastCursor,
+        maxBuffered: this.maxQueued,
+        deliver: (result) => void queue.push(result),
+        end: listener.end,
+      });
+    }
     topic.listeners.add(listener);
     if (expiresAt !== undefined) {
       cancelExpiry = setAlarm(this.options.clock ?? systemClock, expiresAt, () => {

@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '../errors';
-import { decodeEventCursor, encodeEventCursor } from './eventCursor';
+import { decodeEventCursor, encodeEventCursor, readEventCursor } from './eventCursor';
 
 describe('event cursors', () => {
   it('round-trips a stream position of its domain, as opaque base64url, 0 (before the first event) included', () => {
@@ -31,5 +31,11 @@ describe('event cursors', () => {
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'after' });
     expect((error as Error).message.length).toBeLessThan(200);
+  });
+
+  it('reads the domain and position of any cursor it wrote, and nothing of what it did not', () => {
+    expect(readEventCursor(encodeEventCursor('inventory', 17))).toEqual({ domain: 'inventory', sequence: 17 });
+    for (const cursor of ['', 'not a cursor!', Buffer.from('inventory:01').toString('base64url'), Buffer.from(':3').toString('base64url'), 'A'.repeat(500)])
+      expect(readEventCursor(cursor)).toBeUndefined();
   });
 });

@@ -36,3 +36,18 @@ export function decodeEventCursor(cursor: string, domain: string, field = 'after
   if (!Number.isSafeInteger(sequence)) throw refuse();
   return sequence;
 }
+
+/**
+ * The domain and stream position a cursor names, without knowing its domain
+ * beforehand (the gateway orders the cursors of one subscription's events
+ * by it); undefined when `cursor` is not one `encodeEventCursor` wrote.
+ */
+export function readEventCursor(cursor: string): { domain: string; sequence: number } | undefined {
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const separator = text.lastIndexOf(':');
+  const sequenceText = text.slice(separator + 1);
+  if (separator <= 0 || !/^(0|[1-9]\d{0,15})$/.test(sequenceText)) return undefined;
+  const sequence = Number(sequenceText);
+  return Number.isSafeInteger(sequence) ? { domain: text.slice(0, separator), sequence } : undefined;
+}
