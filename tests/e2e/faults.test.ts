@@ -196,7 +196,9 @@ describe(`subgraph faults (${testStorageKind()})`, () => {
     const outline = results.map(({ full, ms, codes }) => ({ full, slow: ms >= TIMEOUT_MS + 700, codes }));
     expect(outline.filter((each) => each.slow)).toEqual([]);
     expect(outline.filter((result) => !result.full)).toEqual(Array(BREAKER_FAILURES).fill({ full: false, slow: false, codes: ['SUBGRAPH_TIMEOUT'] }));
-    expect(results.slice(-5).map(({ full, ms, codes }) => ({ full, fast: ms < TIMEOUT_MS / 3, codes }))).toEqual(Array(5).fill({ full: true, fast: true, codes: [] }));
+    expect(results.slice(-5).map(({ full, ms, codes }) => ({ full, fast: ms < TIMEOUT_MS / 3, codes }))).toEqual(
+      Array(5).fill({ full: true, fast: true, codes: [] }),
+    );
   });
 
   it('given the whole reviews subgraph down, when queries are sent, then its fields are null with typed errors under a second, at once when its breakers are open, and full data returns once it is back', async () => {
