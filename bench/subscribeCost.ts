@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { loadOrCreateSigningKey } from '../subgraphs/accounts/signingKey';
 import { SEED_PRODUCTS } from '../platform/seedData';
@@ -51,6 +50,76 @@ export interface SubscribeCostResult {
 const SHARED = `subscription Reviews($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
 // `author { email }` is viewer-dependent: one topic per viewer.
 const PER_VIEWER = `subscription MyReviews($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name email } product { name } } } }`;
+
+interface Sinks {
+  next(): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * The client side of graphql-ws (`graphql-transport-ws`) and nothing more:
+ * `graphql-ws`'s own client spends about as much CPU per subscribe as the
+ * gateway (ids, validation), which on a 2-core machine would be measured as
+ * the gateway's latency.
+ */
+class BenchClient {
+  private nextId = 0;
+  private readonly sinks = new Map<string, Sinks>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { id?: string; type: string; payload?: unknown };
+      const sinks = message.id === undefined ? undefined : this.sinks.get(message.id);
+      if (message.type === 'ping') socket.send('{"type":"pong"}');
+      else if (message.type === 'next') sinks?.next();
+      else if (message.type === 'error') sinks?.error(message.payload);
+      else if (message.type === 'complete') sinks?.complete();
+    });
+  }
+
+  static connect(url: string, token: string | undefined): Promise<BenchClient> {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
+      socket.once('message', (data: Buffer) =>
+        (JSON.parse(data.toString()) as { type: string }).type === 'connection_ack' ? resolve(new BenchClient(socket)) : reject(new Error(String(data))),
+      );
+      socket.once('close', (code) => reject(new Error(`a client closed before connecting: ${code}`)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends the subscribe message now; the returned function completes it. */
+  subscribe(payload: { query: string; variables: Record<string, unknown> }, sinks: Sinks): () => void {
+    const id = String((this.nextId += 1));
+    this.sinks.set(id, sinks);
+    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
+    return () => {
+      this.sinks.delete(id);
+      this.socket.send(JSON.stringify({ id, type: 'complete' }));
+    };
+  }
+
+  /** Runs `send` with the socket corked, so the messages it sends leave in one write. */
+  corked(send: () => void): void {
+    const raw = (this.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.cork();
+    try {
+      send();
+    } finally {
+      raw.uncork();
+    }
+  }
+
+  dispose(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close(1000);
+    });
+  }
+}
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,7 +170,7 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'subscribe-cost-'));
   const { child, url } = await startStackProcess(dataDir, options.nodeFlags);
   const pid = child.pid!;
-  const clients: Client[] = [];
+  const clients: BenchClient[] = [];
   let pinger: Worker | undefined;
   try {
     const key = await loadOrCreateSigningKey({ dataDir });
@@ -113,24 +182,11 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
         .setAudience('commerce-api')
         .setExpirationTime('1h')
         .sign(key.privateKey);
-    const connect = async (token: string | undefined): Promise<Client> => {
-      const client = createClient({
-        url: url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        lazy: false,
-        retryAttempts: 0,
-        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-      });
-      await new Promise<void>((resolve, reject) => {
-        client.on('connected', () => resolve());
-        client.on('closed', (event) => reject(new Error(`a client closed before connecting: ${(event as { code?: number }).code}`)));
-      });
-      return client;
-    };
+    const connect = (token: string | undefined) => BenchClient.connect(url.replace(/^http/, 'ws'), token);
     const signedIn = (i: number) => i % signedInEvery === signedInEvery - 1;
     // Connect in batches: thousands of handshakes at once would outrun the server's 3 s connection_init wait.
     for (let i = 0; i < sockets; i += 100) {
-      const batch: Array<Promise<Client>> = [];
+      const batch: Array<Promise<BenchClient>> = [];
       for (let j = i; j < Math.min(sockets, i + 100); j += 1) batch.push(signedIn(j) ? tokenFor(newId()).then(connect) : connect(undefined));
       clients.push(...(await Promise.all(batch)));
     }
@@ -138,7 +194,15 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
 
     let errors = 0;
     let received = 0;
-    const sinks = { next: () => void (received += 1), error: () => void (errors += 1), complete: () => undefined };
+    const firstErrors: unknown[] = [];
+    const sinks = {
+      next: () => void (received += 1),
+      error: (error: unknown) => {
+        errors += 1;
+        if (firstErrors.length < 3) firstErrors.push(error);
+      },
+      complete: () => undefined,
+    };
     // Warm the caches: each document once, anonymous and signed in, then gone.
     const warm: Array<() => void> = [];
     for (const client of [clients[0]!, clients[signedInEvery - 1]!]) {
@@ -160,14 +224,16 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
     const fromUs = nowUs();
     const cpuBefore = treeCpuMs([pid]);
     let expected = 0;
-    clients.forEach((client, i) => {
-      for (let s = 0; s < perSocket; s += 1) {
-        const product = products[(i + s) % products.length]!;
-        if (product === products[0]) expected += 1;
-        const query = signedIn(i) && s === 0 ? PER_VIEWER : SHARED;
-        client.subscribe({ query, variables: { p: product.id } }, sinks);
-      }
-    });
+    clients.forEach((client, i) =>
+      client.corked(() => {
+        for (let s = 0; s < perSocket; s += 1) {
+          const product = products[(i + s) % products.length]!;
+          if (product === products[0]) expected += 1;
+          const query = signedIn(i) && s === 0 ? PER_VIEWER : SHARED;
+          client.subscribe({ query, variables: { p: product.id } }, sinks);
+        }
+      }),
+    );
     // Done when the stack's CPU is back near its baseline for two samples in a row.
     const started = performance.now();
     let last = { us: nowUs(), cpu: treeCpuMs([pid]) };
@@ -177,6 +243,7 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
       const now = { us: nowUs(), cpu: treeCpuMs([pid]) };
       const cores = (now.cpu - last.cpu) / ((now.us - last.us) / 1000);
       quiet = cores <= baselineCores + 0.1 ? quiet + 1 : 0;
+      if (process.env.SUBSCRIBE_BENCH_TRACE) log(`  +${((now.us - fromUs) / 1000).toFixed(0)} ms: ${(cores * 100).toFixed(0)}% of a core`);
       last = now;
     }
     const toUs = last.us;
@@ -188,12 +255,20 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
     pinger.postMessage('stop');
     const samples = await new Promise<Array<[number, number]>>((resolve) => pinger!.once('message', resolve));
     const during = samples.filter(([sent]) => sent >= fromUs && sent <= toUs);
+    if (process.env.SUBSCRIBE_BENCH_TRACE)
+      log(
+        `  slow pings (sent at +ms: ms): ${during
+          .filter(([, ms]) => ms > 50 || ms < 0)
+          .map(([sent, ms]) => `+${((sent - fromUs) / 1000).toFixed(0)}: ${ms.toFixed(0)}`)
+          .join(', ')}`,
+      );
     const latencies = during
       .map(([, ms]) => ms)
       .filter((ms) => ms >= 0)
       .sort((a, b) => a - b);
 
-    // Every subscription is live: one review on the first product reaches each of its subscribers.
+    // Every subscription is live: one review on the first product reaches each of its subscribers (once their topics' upstream subscriptions are acknowledged).
+    await sleep(2000);
     const logIn = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -214,6 +289,7 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
     if (added.errors) throw new Error(`addReview failed: ${JSON.stringify(added.errors)}`);
     const deadline = performance.now() + 30_000;
     while (received < expected && performance.now() < deadline) await sleep(100);
+    if (errors) log(`${errors} subscriptions ended with errors, the first: ${JSON.stringify(firstErrors)}`);
 
     return {
       sockets,

@@ -14,6 +14,10 @@ import { SUBSCRIBE_COST_END, SUBSCRIBE_COST_START, measureSubscribeCost, subscri
  * stack under `node --cpu-prof`; prints the top functions and packages by
  * self time during the burst alone and leaves the profile in `dir` (default:
  * a new temporary folder). Writes no docs: a profiled stack is slower.
+ *
+ * `SUBSCRIBE_BENCH_SOCKETS` (1000) and `SUBSCRIBE_BENCH_PER_SOCKET` (10) size
+ * the burst; `SUBSCRIBE_BENCH_TRACE=1` prints the stack's CPU every 250 ms
+ * and every slow ping.
  */
 async function main(): Promise<void> {
   const root = projectRoot(__dirname);

@@ -1,6 +1,6 @@
 import type { RequestSigner } from '../../platform/auth/gatewaySignature';
 import { createHash } from 'node:crypto';
-import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { Supergraph } from '@apollo/federation-internals';
 import { AsyncQueue } from '../../platform/asyncQueue';
@@ -8,7 +8,8 @@ import { setAlarm, systemClock, type Clock } from '../../platform/clock';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
-import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
+import { SubscriptionPlanner, documentText, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
+import { TurnScheduler } from '../../platform/turnScheduler';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
@@ -58,6 +59,12 @@ export interface SubscriptionServiceOptions {
   clock?: Clock;
   /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
   viewerDependent?: readonly string[];
+  /**
+   * Subscribes started per turn of the event loop, in arrival order, so a
+   * burst (a mass reconnect) leaves room for HTTP between batches
+   * (`TurnScheduler`). Default 10.
+   */
+  subscribesPerTurn?: number;
 }
 
 /** The result a subscription ends with when its source is gone: retryable. */
@@ -109,6 +116,8 @@ export class SubscriptionService {
   private readonly maxQueued: number;
   private readonly identityRefreshMs: number;
   private readonly viewerDependent: ReadonlySet<string>;
+  private readonly admission: TurnScheduler;
+  private readonly admitted = new WeakSet<GatewayOperation>();
   private closed = false;
 
   constructor(private readonly options: SubscriptionServiceOptions) {
@@ -125,6 +134,7 @@ export class SubscriptionService {
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
     this.identityRefreshMs = options.identityRefreshMs ?? 10_000;
     this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
+    this.admission = new TurnScheduler({ perTurn: options.subscribesPerTurn ?? 10 });
   }
 
   /** Upstream subscriptions open now (one per shared topic). */
@@ -157,6 +167,8 @@ export class SubscriptionService {
     request: SubscriptionRequest,
     operation: GatewayOperation,
   ): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
+    // Every transport's subscribes pass here: a burst is started a few per turn of the event loop.
+    await this.admit(operation);
     if (this.closed)
       return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
     let document: DocumentNode;
@@ -195,7 +207,9 @@ export class SubscriptionService {
     const perViewer = selectsViewerDependent(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
     const resolvingViewer = perViewer ? viewer : null;
     const key = createHash('sha256')
-      .update(JSON.stringify([print(document), request.operationName ?? null, variables, resolvingViewer?.userId ?? null, resolvingViewer?.role ?? null]))
+      .update(
+        JSON.stringify([documentText(document), request.operationName ?? null, variables, resolvingViewer?.userId ?? null, resolvingViewer?.role ?? null]),
+      )
       .digest('hex');
     // Identical subscriptions arriving together wait for the one topic being opened rather than open their own.
     let opening = this.opening.get(key);
@@ -205,6 +219,18 @@ export class SubscriptionService {
     }
     const topic = this.topics.get(key) ?? (await opening!);
     return { stream: this.listen(topic, viewer?.expiresAt) };
+  }
+
+  /**
+   * Waits for the operation's turn to start (`subscribesPerTurn` per turn of
+   * the event loop, in arrival order). `start` waits for it unless the
+   * transport already did, before its own work (graphql-ws: settling and
+   * parsing the text), so that too is spread over turns.
+   */
+  async admit(operation: GatewayOperation): Promise<void> {
+    if (this.admitted.has(operation)) return;
+    await this.admission.turn();
+    this.admitted.add(operation);
   }
 
   /** Ends every subscription with a retryable error and closes upstream connections. */
