@@ -4,6 +4,7 @@ import path from 'node:path';
 import { measureEventLag, type LagResult } from './eventLag';
 import { measureFanout, type FanoutResult } from './subscriptionFanout';
 import { measureOperationLimits } from './operationLimits';
+import { SUBSCRIBE_COST_END, SUBSCRIBE_COST_START, measureSubscribeCost, subscribeCostSection } from './subscribeCost';
 import { replaceMarkedBlock } from './markedBlock';
 import { measureFederation, readFederationOptions } from './federation/measureFederation';
 import { FEDERATION_CHART, FEDERATION_END, FEDERATION_START, federationChart, federationSection } from './federation/report';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     [1000, false],
   ] as const)
     fanout.push(await measureFanout(subscribers, shared));
+  const subscribeCost = await measureSubscribeCost();
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   const runLine = `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`;
   // One table for both pages, so docs/events.md always shows the figures of the latest run.
@@ -92,6 +94,11 @@ async function main(): Promise<void> {
       (r) =>
         `| ${r.name} | ${r.kilobytes.toFixed(1)} KB | ${r.refusedBy} | ${(r.refuseMicros / 1000).toFixed(2)} ms | ${r.refuseMicros / r.kilobytes < 1000 ? `${(r.refuseMicros / r.kilobytes).toFixed(0)} µs` : `${(r.refuseMicros / r.kilobytes / 1000).toFixed(2)} ms`} | ${r.unprotected} |`,
     ),
+    '',
+    // Marked, so `npm run bench:subscribe` can rewrite this section alone.
+    SUBSCRIBE_COST_START,
+    subscribeCostSection(subscribeCost, '`npm run bench`'),
+    SUBSCRIBE_COST_END,
     '',
     // Marked, so `npm run bench:federation` can rewrite this section alone.
     FEDERATION_START,

@@ -19,8 +19,12 @@ export interface FanoutResult {
   rssPerSubscriberKiB: number;
 }
 
-/** The stack as `npm start` runs it, in a child process, so its memory is measured apart from the clients'. */
-async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * The stack as `npm start` runs it, in a child process, so its memory and CPU
+ * are measured apart from the clients'; `nodeFlags` go to its `node` (e.g.
+ * `--cpu-prof`).
+ */
+export async function startStackProcess(dataDir: string, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const root = path.resolve(__dirname, '../..');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -34,7 +38,7 @@ async function startStackProcess(dataDir: string): Promise<{ child: ChildProcess
   };
   delete env.DATABASE_URL;
   delete env.NATS_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'embedded', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, path.join(root, 'dist', 'embedded', 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {

@@ -48,12 +48,20 @@ export function packageOf(url: string, functionName: string): string {
   return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
-/** The self time of every function and every package in `profile`, largest first. */
-export function summariseProfile(profile: CpuProfile): ProfileSummary {
+/**
+ * The self time of every function and every package in `profile`, largest
+ * first; with `window`, of the samples taken within it only (in the
+ * profile's clock, CLOCK_MONOTONIC µs: `process.hrtime.bigint() / 1000n` in
+ * any process on the machine).
+ */
+export function summariseProfile(profile: CpuProfile, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMs = new Map<number, number>();
+  let at = profile.startTime;
   // A sample's time is the delta to the next sample, as Chrome DevTools counts it.
   for (let i = 0; i < profile.samples.length; i += 1) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const delta = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     selfMs.set(profile.samples[i]!, (selfMs.get(profile.samples[i]!) ?? 0) + delta);
   }
@@ -77,11 +85,11 @@ export function summariseProfile(profile: CpuProfile): ProfileSummary {
 }
 
 /** Reads every `.cpuprofile` in `dir` and summarises each. */
-export function summariseProfiles(dir: string): Array<{ file: string; summary: ProfileSummary }> {
+export function summariseProfiles(dir: string, window?: { fromUs: number; toUs: number }): Array<{ file: string; summary: ProfileSummary }> {
   return fs
     .readdirSync(dir)
     .filter((file) => file.endsWith('.cpuprofile'))
-    .map((file) => ({ file, summary: summariseProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile) }));
+    .map((file) => ({ file, summary: summariseProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, window) }));
 }
 
 /** A summary as text: the top `count` functions and packages by self time. */

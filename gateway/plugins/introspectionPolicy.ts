@@ -24,10 +24,17 @@ export function selectsIntrospection(document: DocumentNode): boolean {
  * before planning.
  */
 export function introspectionPolicyPlugin(options: { allowed: boolean }): GatewayPlugin {
+  // Per document: a document sent again (the pipeline parses each text once) is not walked again.
+  const verdicts = new WeakMap<DocumentNode, boolean>();
+  const introspects = (document: DocumentNode) => {
+    let found = verdicts.get(document);
+    if (found === undefined) verdicts.set(document, (found = selectsIntrospection(document)));
+    return found;
+  };
   return {
     name: 'introspectionPolicy',
     onOperation(operation) {
-      if (options.allowed || !operation.document || !selectsIntrospection(operation.document)) return;
+      if (options.allowed || !operation.document || !introspects(operation.document)) return;
       throw new GraphQLError('Introspection is disabled on this gateway (INTROSPECTION=false).', {
         extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
       });

@@ -39,6 +39,8 @@ export function rateLimitPlugin(options: RateLimitOptions): GatewayPlugin {
   const operations = options.store.budget({ name: 'operations', points: limits.operations, durationSeconds: limits.windowSeconds });
   const byAddress = options.store.budget({ name: 'credentials-address', points: limits.credentials, durationSeconds: limits.credentialsWindowSeconds });
   const byEmail = options.store.budget({ name: 'credentials-email', points: limits.credentials, durationSeconds: limits.credentialsWindowSeconds });
+  // Per document (the pipeline parses each text once) and operation: its root fields, counted once.
+  const pointsOf = new WeakMap<DocumentNode, Map<OperationDefinitionNode, number>>();
   return {
     name: 'rateLimit',
     async onOperation(operation) {
@@ -48,7 +50,10 @@ export function rateLimitPlugin(options: RateLimitOptions): GatewayPlugin {
       const caller = operation.request.viewer ? `user:${operation.request.viewer.userId}` : `address:${address}`;
       const clientName = limits.perClientName ? headerValue(operation.request, 'apollographql-client-name') : undefined;
       const key = clientName ? `client:${clientName}|${caller}` : caller;
-      const points = Math.max(1, measureSelections(operationOnly(document, definition), 1).rootFields);
+      let perDocument = pointsOf.get(document);
+      if (!perDocument) pointsOf.set(document, (perDocument = new Map()));
+      let points = perDocument.get(definition);
+      if (points === undefined) perDocument.set(definition, (points = Math.max(1, measureSelections(operationOnly(document, definition), 1).rootFields)));
       await spendOrRefuse(operations, key, points, `${limits.operations} operations (root fields) per ${limits.windowSeconds} s`, 'RATE_LIMIT_OPERATIONS');
 
       if (definition.operation !== 'mutation') return;

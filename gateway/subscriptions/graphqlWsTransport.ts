@@ -180,6 +180,8 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
           options.pipeline.end(operation);
           return shaped;
         };
+        // A burst of subscribes (a mass reconnect) is worked through a few per turn of the event loop, from here on.
+        await service.admit(operation);
         // Settled (persisted operations), parsed and checked (limits) by the pipeline, as on every transport; the service reuses the verdict.
         let document: DocumentNode;
         let query: string;

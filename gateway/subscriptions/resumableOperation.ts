@@ -56,6 +56,16 @@ export interface ResumableOperation {
  * retryable error instead of leaving a silent gap.
  */
 export function resumableOperation(plan: PlannedSubscription): ResumableOperation | undefined {
+  // Plans are cached (`SubscriptionPlanner`), so a plan's form is rewritten once, not once per topic.
+  let form = resumableForms.get(plan);
+  if (form === undefined) resumableForms.set(plan, (form = rewrite(plan) ?? null));
+  return form ?? undefined;
+}
+
+/** Per plan: its resumable form, or null when it has none. */
+const resumableForms = new WeakMap<PlannedSubscription, ResumableOperation | null>();
+
+function rewrite(plan: PlannedSubscription): ResumableOperation | undefined {
   const document = parse(plan.primaryOperation);
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   if (operations.length !== 1) return undefined;

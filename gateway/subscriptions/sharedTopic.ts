@@ -1,7 +1,7 @@
 import { Kind, getOperationAST, print, visit, type ArgumentNode, type DocumentNode, type FieldNode } from 'graphql';
 import { readEventCursor } from '../../platform/events/eventCursor';
 import { RESUME_ARGUMENT, resumableOperation, type ResumableOperation } from './resumableOperation';
-import type { PlannedSubscription } from './subscriptionPlanner';
+import { documentText, type PlannedSubscription } from './subscriptionPlanner';
 
 /** Where a subscriber resumes: its `after`, and the stream position that cursor names. */
 export interface ResumePoint {
@@ -50,7 +50,7 @@ export function sharedTopicForm(
   variables: Readonly<Record<string, unknown>>,
 ): SharedTopicForm {
   const resumable = resumableOperation(plan);
-  const whole = { text: print(document), variables, resumable };
+  const whole = { text: documentText(document), variables, resumable };
   if (!resumable) return { ...whole, topicAfter: null };
   const after = resumable.variables(variables)[resumable.afterVariable];
   const clientAfter = typeof after === 'string' ? after : null;

@@ -1,6 +1,7 @@
 import { GraphQLError, parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
-import { SubscriptionPlanner, primaryVariables, validateVariables } from './subscriptionPlanner';
+import { QueryPlanner } from '@apollo/query-planner';
+import { SubscriptionPlanner, documentText, primaryVariables, validateVariables } from './subscriptionPlanner';
 
 const reviews = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
@@ -15,13 +16,17 @@ const products = parse(`
   type Product @key(fields: "id") { id: ID! name: String! }
 `);
 
-function buildPlanner(): SubscriptionPlanner {
+function supergraphSdl(): string {
   const composed = composeServices([
     { name: 'reviews', url: 'http://reviews.test/graphql', typeDefs: reviews },
     { name: 'products', url: 'http://products.test/graphql', typeDefs: products },
   ]);
   if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  return new SubscriptionPlanner(composed.supergraphSdl);
+  return composed.supergraphSdl;
+}
+
+function buildPlanner(): SubscriptionPlanner {
+  return new SubscriptionPlanner(supergraphSdl());
 }
 
 function refusal(run: () => unknown): GraphQLError {
@@ -120,5 +125,58 @@ describe('SubscriptionPlanner', () => {
       ['Variable "$p" of required type "ID!" was not provided.', 'BAD_USER_INPUT'],
       ['Variable "$min" got invalid value "three"; Int cannot represent non-integer value: "three"', 'BAD_USER_INPUT'],
     ]);
+  });
+});
+
+describe('SubscriptionPlanner plan cache', () => {
+  const ON_REVIEW = 'subscription A($p: ID) { reviewAdded(productId: $p) { rating product { name } } } subscription B { reviewAdded { rating } }';
+
+  it('given a document planned once, when the same document and operation name are planned again, then the cached plan is returned and the query planner is not asked again', () => {
+    const planner = buildPlanner();
+    const build = jest.spyOn(QueryPlanner.prototype, 'buildQueryPlan');
+    try {
+      const document = parse(ON_REVIEW);
+      const first = planner.plan(document, 'A');
+      const calls = build.mock.calls.length;
+      expect(planner.plan(document, 'A')).toBe(first);
+      expect(build.mock.calls.length).toBe(calls);
+    } finally {
+      build.mockRestore();
+    }
+  });
+
+  it('given one document with two operations, or two documents, then their plans are not confused', () => {
+    const planner = buildPlanner();
+    const document = parse(ON_REVIEW);
+    const a = planner.plan(document, 'A');
+    const b = planner.plan(document, 'B');
+    expect(b).not.toBe(a);
+    expect([a.hasRest, b.hasRest]).toEqual([true, false]);
+    expect(planner.plan(document, 'A')).toBe(a);
+    // The same text parsed again is another document: planned on its own (the pipeline hands out one document per text).
+    const again = planner.plan(parse(ON_REVIEW), 'B');
+    expect(again).not.toBe(b);
+    expect(again.primaryOperation).toBe(b.primaryOperation);
+  });
+
+  it('given a cache of one document, when another is planned, then the first is planned afresh next time', () => {
+    const planner = new SubscriptionPlanner(supergraphSdl(), { planCacheSize: 1 });
+    const first = parse('subscription { reviewAdded { rating } }');
+    const plan = planner.plan(first);
+    planner.plan(parse('subscription { reviewAdded { product { name } } }'));
+    expect(planner.plan(first)).not.toBe(plan);
+  });
+
+  it('given an operation that cannot be planned, then the refusal is the same each time', () => {
+    const planner = buildPlanner();
+    const document = parse(ON_REVIEW);
+    expect(refusal(() => planner.plan(document, 'C')).extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(refusal(() => planner.plan(document, 'C')).extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+  });
+
+  it('given a document, then documentText prints it once and returns the same text', () => {
+    const document = parse('subscription   { reviewAdded { rating } }');
+    expect(documentText(document)).toBe('subscription {\n  reviewAdded {\n    rating\n  }\n}');
+    expect(documentText(document)).toBe(documentText(document));
   });
 });

@@ -1,4 +1,4 @@
-import { GraphQLError, getOperationAST, validate, type DocumentNode, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
+import { GraphQLError, getOperationAST, print, validate, type DocumentNode, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -54,11 +54,26 @@ export interface PlannedSubscription {
   readonly schemas: SupergraphSchemas;
 }
 
+/** Distinct documents whose plans `SubscriptionPlanner` keeps, by default. */
+export const DEFAULT_PLAN_CACHE_SIZE = 1000;
+
+export interface SubscriptionPlannerOptions {
+  /** Distinct documents whose plans (per operation name) are kept, least recently used dropped first. Default `DEFAULT_PLAN_CACHE_SIZE`. */
+  planCacheSize?: number;
+}
+
 /**
  * Plans client subscriptions over one composed supergraph the way the Apollo
  * Router does: the planner's primary fetch is subscribed to on the owning
  * subgraph, and the rest of the plan (entity fetches to other subgraphs) runs
  * for each event.
+ *
+ * Plans are cached per document and operation name. The document is the key
+ * as an object, not as text: the pipeline hands out one document per text
+ * (its parse cache), and authorization one filtered document per document,
+ * operation and visibility, so a document filtered for one viewer is a
+ * different key from the original or another visibility's, and never served
+ * in their place. Nothing is printed or compared to find a plan.
  *
  * Build a new planner when the supergraph changes (`onSchemaLoadOrUpdate`);
  * plans made by the old one keep working against the schema they came from.
@@ -69,9 +84,15 @@ export class SubscriptionPlanner {
   private readonly planner: QueryPlanner;
   // Documents that passed graphql-js validation, so `validate` then `plan` validates once.
   private readonly validDocuments = new WeakSet<DocumentNode>();
+  /** Per document (least recently used first), per operation name: its plan, or the error planning it threw. */
+  private readonly plans = new Map<DocumentNode, Map<string | null, PlannedSubscription | GraphQLError>>();
+  private readonly planCacheSize: number;
 
-  /** @param composed A composed supergraph: its SDL, as `schema/supergraph.graphql` holds it (throws when it is not one), or the one already built from it. */
-  constructor(composed: string | Supergraph) {
+  /**
+   * @param composed A composed supergraph: its SDL, as `schema/supergraph.graphql` holds it (throws when it is not one), or the one already built from it.
+   */
+  constructor(composed: string | Supergraph, options: SubscriptionPlannerOptions = {}) {
+    this.planCacheSize = options.planCacheSize ?? DEFAULT_PLAN_CACHE_SIZE;
     const supergraph = typeof composed === 'string' ? Supergraph.build(composed) : composed;
     const apiSchema = supergraph.apiSchema();
     this.schemas = {
@@ -114,12 +135,38 @@ export class SubscriptionPlanner {
   /**
    * Plans a client subscription. Throws the first of `validate`'s errors (a
    * `GraphQLError` with a code) when the document is invalid or not a
-   * subscription; call `validate` first to report them all.
+   * subscription; call `validate` first to report them all. The same
+   * document and operation name get the same plan (the same object) while it
+   * is cached.
    */
   plan(document: DocumentNode, operationName?: string | null): PlannedSubscription {
     const [refusal] = this.validate(document, operationName);
     if (refusal) throw refusal;
+    let perDocument = this.plans.get(document);
+    if (perDocument) {
+      // Most recently used goes last.
+      this.plans.delete(document);
+    } else {
+      perDocument = new Map();
+      if (this.plans.size >= this.planCacheSize) this.plans.delete(this.plans.keys().next().value!);
+    }
+    this.plans.set(document, perDocument);
+    const name = operationName ?? null;
+    let planned = perDocument.get(name);
+    if (!planned) {
+      try {
+        planned = this.planUncached(document, operationName);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        planned = error;
+      }
+      perDocument.set(name, planned);
+    }
+    if (planned instanceof GraphQLError) throw planned;
+    return planned;
+  }
 
+  private planUncached(document: DocumentNode, operationName: string | null | undefined): PlannedSubscription {
     const operationContext = buildOperationContext({
       schema: this.schemas.apiGraphQLSchema,
       operationDocument: document,
@@ -151,6 +198,15 @@ export class SubscriptionPlanner {
       schemas: this.schemas,
     };
   }
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+
+/** `print(document)`, printed once per document. */
+export function documentText(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
 }
 
 /**

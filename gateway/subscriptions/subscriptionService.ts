@@ -9,6 +9,7 @@ import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { GatewayContext } from '../context';
 import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
+import { TurnScheduler } from '../../platform/turnScheduler';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
@@ -61,6 +62,12 @@ export interface SubscriptionServiceOptions {
   clock?: Clock;
   /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
   viewerDependent?: readonly string[];
+  /**
+   * Subscribes started per turn of the event loop, in arrival order, so a
+   * burst (a mass reconnect) leaves room for HTTP between batches
+   * (`TurnScheduler`). Default 10.
+   */
+  subscribesPerTurn?: number;
 }
 
 /** The result a subscription ends with when its source is gone: retryable. */
@@ -120,6 +127,8 @@ export class SubscriptionService {
   private readonly maxQueued: number;
   private readonly identityRefreshMs: number;
   private readonly viewerDependent: ReadonlySet<string>;
+  private readonly admission: TurnScheduler;
+  private readonly admitted = new WeakSet<GatewayOperation>();
   private closed = false;
 
   constructor(private readonly options: SubscriptionServiceOptions) {
@@ -136,6 +145,7 @@ export class SubscriptionService {
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
     this.identityRefreshMs = options.identityRefreshMs ?? 10_000;
     this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
+    this.admission = new TurnScheduler({ perTurn: options.subscribesPerTurn ?? 10 });
   }
 
   /** Upstream subscriptions open now: one per shared topic, and one per subscriber still catching up from its `after`. */
@@ -173,6 +183,8 @@ export class SubscriptionService {
     request: SubscriptionRequest,
     operation: GatewayOperation,
   ): Promise<{ errors: readonly GraphQLError[] } | { stream: AsyncIterableIterator<ExecutionResult> }> {
+    // Every transport's subscribes pass here: a burst is started a few per turn of the event loop.
+    await this.admit(operation);
     if (this.closed)
       return { errors: [new GraphQLError('The gateway is shutting down; subscribe again.', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })] };
     let document: DocumentNode;
@@ -233,6 +245,18 @@ export class SubscriptionService {
     const topic = this.topics.get(key) ?? (await opening!);
     const resume = form.resume && form.resumable && { point: form.resume, resumable: form.resumable, plan, variables };
     return { stream: this.listen(topic, viewer?.expiresAt, resume) };
+  }
+
+  /**
+   * Waits for the operation's turn to start (`subscribesPerTurn` per turn of
+   * the event loop, in arrival order). `start` waits for it unless the
+   * transport already did, before its own work (graphql-ws: settling and
+   * parsing the text), so that too is spread over turns.
+   */
+  async admit(operation: GatewayOperation): Promise<void> {
+    if (this.admitted.has(operation)) return;
+    await this.admission.turn();
+    this.admitted.add(operation);
   }
 
   /** Ends every subscription with a retryable error and closes upstream connections. */

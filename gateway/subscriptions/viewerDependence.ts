@@ -20,14 +20,27 @@ export const DEFAULT_VIEWER_DEPENDENT = [
   'Subscription.orderStatusChanged',
 ] as const;
 
+/** The last verdict per document, with the schema and list it was judged against. */
+const verdicts = new WeakMap<DocumentNode, { schema: GraphQLSchema; dependent: ReadonlySet<string>; found: boolean }>();
+
 /**
  * True when the operation selects anything in `dependent` (type names, or
  * `Type.field` coordinates), judged field by field against `schema`. Such a
  * subscription is resolved for its viewer alone; any other is the same for
  * everyone, so identical ones share one upstream subscription and one
- * resolution, made as an anonymous caller.
+ * resolution, made as an anonymous caller. The verdict is kept per document
+ * (for the same `schema` and `dependent` objects), so a document sent again
+ * is not walked again.
  */
 export function selectsViewerDependent(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): boolean {
+  const known = verdicts.get(document);
+  if (known && known.schema === schema && known.dependent === dependent) return known.found;
+  const found = walk(document, schema, dependent);
+  verdicts.set(document, { schema, dependent, found });
+  return found;
+}
+
+function walk(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): boolean {
   const typeInfo = new TypeInfo(schema);
   let found = false;
   visit(
