@@ -2,17 +2,16 @@ import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } fro
 import { readEventCursor } from '../../platform/events/eventCursor';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
-import type { GatewayContext } from '../context';
 import type { ResumableOperation } from './resumableOperation';
 import { ResumeJoin } from './resumeJoin';
 import type { ResumePoint } from './sharedTopic';
-import type { SubscriptionEventResolver } from './subscriptionEventResolver';
 import type { PlannedSubscription } from './subscriptionPlanner';
 import { UpstreamSubscriptionError, type UpstreamSubscriptionPool } from './upstream';
 
 export interface CatchUpOptions {
   pool: UpstreamSubscriptionPool;
-  resolver: SubscriptionEventResolver;
+  /** Resolves one of the catch-up's events for this subscriber, as the topic's events are: a failure is that event's error. */
+  resolve(event: FormattedExecutionResult): Promise<ExecutionResult>;
   logger: Logger;
   /** The subscriber's plan, variables and resumable primary operation. */
   plan: PlannedSubscription;
@@ -20,8 +19,7 @@ export interface CatchUpOptions {
   resumable: ResumableOperation;
   /** Where the subscriber resumes. */
   resume: ResumePoint;
-  /** The live topic's: what its upstream subscription runs as, and the `extensions` it presents (kept fresh by the topic). */
-  context: GatewayContext;
+  /** The live topic's `extensions` it presents (kept fresh by the topic). */
   extensions: () => Record<string, unknown>;
   /** The cursor of the topic's own primary operation in one of its events. */
   liveCursorOf(event: FormattedExecutionResult): string | undefined;
@@ -94,7 +92,7 @@ export function catchUp(options: CatchUpOptions): CatchingUpSubscriber {
     try {
       for await (const event of events) {
         const position = positionOf(resumable.cursorOf(event));
-        if (join.needs(position)) join.fromCatchUp(position, await options.resolver.resolve(plan, event, variables, options.context));
+        if (join.needs(position)) join.fromCatchUp(position, await options.resolve(event));
         if (!join.catchingUp) return;
       }
       // Completed before it reached the live stream: what lay between cannot be told apart from nothing.

@@ -354,15 +354,21 @@ export class SubscriptionService {
    * and a fault resolving it is an `INTERNAL_SERVER_ERROR` for that event:
    * neither ends the topic. Both are logged with the topic and its request id.
    */
-  private async resolveEvent(topic: Topic, event: FormattedExecutionResult): Promise<ExecutionResult> {
-    const where = {
-      topic: topic.key.slice(0, 16),
-      requestId: topic.context.operation.id,
-      serviceName: topic.plan.serviceName,
-      subscribers: topic.listeners.size,
-    };
+  private resolveEvent(topic: Topic, event: FormattedExecutionResult): Promise<ExecutionResult> {
+    return this.resolveGuarded(topic, topic.plan, topic.variables, event, topic.listeners.size);
+  }
+
+  /** `resolveEvent`'s guard around one resolution, for a topic's event or a catching-up subscriber's (its own plan and variables). */
+  private async resolveGuarded(
+    topic: Topic,
+    plan: PlannedSubscription,
+    variables: Readonly<Record<string, unknown>>,
+    event: FormattedExecutionResult,
+    subscribers: number,
+  ): Promise<ExecutionResult> {
+    const where = { topic: topic.key.slice(0, 16), requestId: topic.context.operation.id, serviceName: plan.serviceName, subscribers };
     try {
-      const { result, faults } = withGraphQLErrors(await this.resolver.resolve(topic.plan, event, topic.variables, topic.context));
+      const { result, faults } = withGraphQLErrors(await this.resolver.resolve(plan, event, variables, topic.context));
       for (const fault of faults) this.logger.error({ ...where, err: fault }, 'subscription event fetch failed');
       if (result.errors?.length)
         this.logger.warn({ ...where, codes: [...new Set(result.errors.map((error) => error.extensions?.code))] }, 'subscription event resolved with errors');
@@ -416,13 +422,12 @@ export class SubscriptionService {
     if (resume && topic.resumable) {
       catchingUp = catchUp({
         pool: this.pool,
-        resolver: this.resolver,
+        resolve: (event) => this.resolveGuarded(topic, resume.plan, resume.variables, event, 1),
         logger: this.logger,
         plan: resume.plan,
         variables: resume.variables,
         resumable: resume.resumable,
         resume: resume.point,
-        context: topic.context,
         extensions: topic.extensions,
         liveCursorOf: topic.resumable.cursorOf,
         joinedAt: topic.lastCursor,
