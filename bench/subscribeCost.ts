@@ -3,12 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { SignJWT } from 'jose';
-import { loadOrCreateSigningKey } from '../subgraphs/accounts/signingKey';
 import { SEED_PRODUCTS } from '../platform/seedData';
 import { newId } from '../platform/ids';
 import { treeCpuMs } from './federation/processStats';
-import { startStackProcess } from './subscriptionFanout';
+import { customerTokens, startStackProcess } from './subscriptionFanout';
 
 export const SUBSCRIBE_COST_START = '<!-- bench:subscribe-cost:start -->';
 export const SUBSCRIBE_COST_END = '<!-- bench:subscribe-cost:end -->';
@@ -173,15 +171,7 @@ export async function measureSubscribeCost(options: SubscribeCostOptions = {}): 
   const clients: BenchClient[] = [];
   let pinger: Worker | undefined;
   try {
-    const key = await loadOrCreateSigningKey({ dataDir });
-    const tokenFor = (userId: string) =>
-      new SignJWT({ role: 'CUSTOMER' })
-        .setProtectedHeader({ alg: 'ES256', kid: key.kid })
-        .setSubject(userId)
-        .setIssuer('commerce-accounts')
-        .setAudience('commerce-api')
-        .setExpirationTime('1h')
-        .sign(key.privateKey);
+    const tokenFor = await customerTokens(dataDir);
     const connect = (token: string | undefined) => BenchClient.connect(url.replace(/^http/, 'ws'), token);
     const signedIn = (i: number) => i % signedInEvery === signedInEvery - 1;
     // Connect in batches: thousands of handshakes at once would outrun the server's 3 s connection_init wait.
