@@ -24,3 +24,22 @@ describe('TurnScheduler', () => {
     expect(admitted).toBe(true);
   });
 });
+
+describe('TurnScheduler.tryNow', () => {
+  it('given room in this turn and nobody waiting, then it admits at once; once the turn is full it refuses, and the refused caller waits its turn in order', async () => {
+    const scheduler = new TurnScheduler({ perTurn: 2 });
+    const order: string[] = [];
+
+    expect(scheduler.tryNow()).toBe(true);
+    expect(scheduler.tryNow()).toBe(true);
+    expect(scheduler.tryNow()).toBe(false);
+    const waited = scheduler.turn().then(() => order.push('waited'));
+    // Someone waits: no one jumps the queue, even in a new turn, until the waiter has been admitted.
+    expect(scheduler.tryNow()).toBe(false);
+    await waited;
+
+    expect(order).toEqual(['waited']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scheduler.tryNow()).toBe(true);
+  });
+});

@@ -36,6 +36,14 @@ export class TurnScheduler {
     return this.waiting.length - this.head;
   }
 
+  /** Admits the caller now, synchronously, when this turn has room and nobody waits; false (nothing taken) otherwise: then `turn()`. */
+  tryNow(): boolean {
+    if (this.pending > 0 || this.admitted >= this.perTurn) return false;
+    this.schedule();
+    this.admitted += 1;
+    return true;
+  }
+
   /** Resolves when the caller may run: at once if this turn has room and nobody waits, else in a later turn, in arrival order. */
   turn(): Promise<void> {
     this.schedule();

@@ -4,6 +4,7 @@ import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult 
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { setAlarm, systemClock, type Clock } from '../../platform/clock';
+import { TurnScheduler } from '../../platform/turnScheduler';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { SubscriptionService } from './subscriptionService';
@@ -71,6 +72,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
   const path = options.path ?? '/graphql';
   const sendQueues = new WeakMap<object, number[]>();
+  const messages = new TurnScheduler({ perTurn: 20 });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 64 * 1024,
@@ -105,6 +107,14 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
       const emit = ws.emit.bind(ws) as (event: string | symbol, ...args: unknown[]) => boolean;
       ws.emit = ((event: string | symbol, ...args: unknown[]) => {
         const error = args[0] as { code?: unknown } | undefined;
+        // A burst of messages (a mass reconnect: thousands of sockets, each sending its subscribes) is handed to
+        // graphql-ws a few per turn of the event loop, in arrival order, so decoding and checking them does not
+        // hold HTTP requests up; one that waits is dropped if its socket has closed meanwhile.
+        if (event === 'message') {
+          if (messages.tryNow()) return emit(event, ...args);
+          void messages.turn().then(() => ws.readyState === ws.OPEN && emit(event, ...args));
+          return true;
+        }
         if (event === 'error' && typeof error?.code === 'string' && error.code.startsWith('WS_ERR_')) {
           logger.debug({ reason: error.code }, 'graphql-ws client broke the WebSocket protocol; its socket is closed');
           return true;
