@@ -6,6 +6,7 @@ import { measureFanout, type FanoutResult } from './subscriptionFanout';
 import { measureOperationLimits } from './operationLimits';
 import { SUBSCRIBE_COST_END, SUBSCRIBE_COST_START, measureSubscribeCost, subscribeCostSection } from './subscribeCost';
 import { replaceMarkedBlock } from './markedBlock';
+import { SUBSCRIPTION_SOAK_END, SUBSCRIPTION_SOAK_START, measureSubscriptionSoak, readSoakOptions, subscriptionSoakSection } from './subscriptionSoak';
 import { measureFederation, readFederationOptions } from './federation/measureFederation';
 import { FEDERATION_CHART, FEDERATION_END, FEDERATION_START, federationChart, federationSection } from './federation/report';
 
@@ -39,6 +40,9 @@ async function main(): Promise<void> {
   ] as const)
     fanout.push(await measureFanout(subscribers, shared));
   const subscribeCost = await measureSubscribeCost();
+  // Scaled out over PostgreSQL and JetStream (so a subgraph can be restarted): only when both are given.
+  const soakOptions = readSoakOptions(process.env);
+  const soak = soakOptions ? await measureSubscriptionSoak({ ...soakOptions, log: (line) => console.log(`soak: ${line}`) }) : undefined;
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   const runLine = `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, Node ${process.version}, storage ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`;
   // One table for both pages, so docs/events.md always shows the figures of the latest run.
@@ -99,6 +103,18 @@ async function main(): Promise<void> {
     SUBSCRIBE_COST_START,
     subscribeCostSection(subscribeCost, '`npm run bench`'),
     SUBSCRIBE_COST_END,
+    '',
+    // Marked, so `npm run bench:soak` can rewrite this section alone.
+    SUBSCRIPTION_SOAK_START,
+    soak
+      ? subscriptionSoakSection(soak, '`npm run bench`')
+      : [
+          '<!-- Written by `npm run bench` and `npm run bench:soak` (bench/subscriptionSoak.ts): edit there, not here. -->',
+          '## Subscription soak',
+          '',
+          'Not measured by this run: it needs `DATABASE_URL` (PostgreSQL) and `NATS_URL` (NATS with JetStream). `npm run bench:soak` runs it alone.',
+        ].join('\n'),
+    SUBSCRIPTION_SOAK_END,
     '',
     // Marked, so `npm run bench:federation` can rewrite this section alone.
     FEDERATION_START,

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import WebSocket from 'ws';
 import { SEED_PRODUCTS } from '../platform/seedData';
 import { newId } from '../platform/ids';
 import { treeCpuMs } from './federation/processStats';
 import { customerTokens, startStackProcess } from './subscriptionFanout';
+import { BenchClient } from './BenchClient';
 
 export const SUBSCRIBE_COST_START = '<!-- bench:subscribe-cost:start -->';
 export const SUBSCRIBE_COST_END = '<!-- bench:subscribe-cost:end -->';
@@ -48,76 +48,6 @@ export interface SubscribeCostResult {
 const SHARED = `subscription Reviews($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name } product { name } } } }`;
 // `author { email }` is viewer-dependent: one topic per viewer.
 const PER_VIEWER = `subscription MyReviews($p: ID!) { reviewAdded(productId: $p) { review { rating body author { name email } product { name } } } }`;
-
-interface Sinks {
-  next(): void;
-  error(error: unknown): void;
-  complete(): void;
-}
-
-/**
- * The client side of graphql-ws (`graphql-transport-ws`) and nothing more:
- * `graphql-ws`'s own client spends about as much CPU per subscribe as the
- * gateway (ids, validation), which on a 2-core machine would be measured as
- * the gateway's latency.
- */
-class BenchClient {
-  private nextId = 0;
-  private readonly sinks = new Map<string, Sinks>();
-
-  private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as { id?: string; type: string; payload?: unknown };
-      const sinks = message.id === undefined ? undefined : this.sinks.get(message.id);
-      if (message.type === 'ping') socket.send('{"type":"pong"}');
-      else if (message.type === 'next') sinks?.next();
-      else if (message.type === 'error') sinks?.error(message.payload);
-      else if (message.type === 'complete') sinks?.complete();
-    });
-  }
-
-  static connect(url: string, token: string | undefined): Promise<BenchClient> {
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
-      socket.once('message', (data: Buffer) =>
-        (JSON.parse(data.toString()) as { type: string }).type === 'connection_ack' ? resolve(new BenchClient(socket)) : reject(new Error(String(data))),
-      );
-      socket.once('close', (code) => reject(new Error(`a client closed before connecting: ${code}`)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Sends the subscribe message now; the returned function completes it. */
-  subscribe(payload: { query: string; variables: Record<string, unknown> }, sinks: Sinks): () => void {
-    const id = String((this.nextId += 1));
-    this.sinks.set(id, sinks);
-    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
-    return () => {
-      this.sinks.delete(id);
-      this.socket.send(JSON.stringify({ id, type: 'complete' }));
-    };
-  }
-
-  /** Runs `send` with the socket corked, so the messages it sends leave in one write. */
-  corked(send: () => void): void {
-    const raw = (this.socket as unknown as { _socket: import('node:net').Socket })._socket;
-    raw.cork();
-    try {
-      send();
-    } finally {
-      raw.uncork();
-    }
-  }
-
-  dispose(): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.close(1000);
-    });
-  }
-}
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
