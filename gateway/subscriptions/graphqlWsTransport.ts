@@ -72,7 +72,7 @@ export function attachGraphqlWs(options: GraphqlWsTransportOptions): GraphqlWsTr
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
   const path = options.path ?? '/graphql';
   const sendQueues = new WeakMap<object, number[]>();
-  const messages = new TurnScheduler({ perTurn: 20 });
+  const messages = new TurnScheduler({ perTurn: 10 });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 64 * 1024,
