@@ -1,9 +1,8 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
-import { ErrorCode } from '../platform/errors';
 import type { GatewayContext } from './context';
 import type { GatewayPipeline } from './plugins/gatewayPlugin';
-import type { SubgraphClient } from './transport/subgraphTransport';
+import { subgraphUnavailable, type SubgraphClient } from './transport/subgraphTransport';
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -58,19 +57,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     try {
       parsed = JSON.parse(text);
     } catch {
-      return failed(unavailable(this.subgraph, `it answered HTTP ${reply.status} with a body that is not JSON`), document);
+      return failed(subgraphUnavailable(this.subgraph, `it answered HTTP ${reply.status} with a body that is not JSON`), document);
     }
     const isResponse = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
     // A GraphQL answer with errors (a 400 for a refused document, a 401…) keeps its errors; @apollo/gateway adds serviceName and paths.
     if (isResponse && (reply.status < 300 || Array.isArray((parsed as { errors?: unknown }).errors))) return parsed as GatewayResponse;
-    return failed(unavailable(this.subgraph, `it answered HTTP ${reply.status}${isResponse ? ' without GraphQL errors' : ''}`), document);
+    return failed(subgraphUnavailable(this.subgraph, `it answered HTTP ${reply.status}${isResponse ? ' without GraphQL errors' : ''}`), document);
   }
-}
-
-function unavailable(subgraph: string, reason: string): GraphQLError {
-  return new GraphQLError(`The "${subgraph}" service is unavailable: ${reason}; the fields it serves are null.`, {
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: subgraph },
-  });
 }
 
 /** True when the fetch is a query (an `_entities` fetch included), judged by its document or else its text. */

@@ -1,9 +1,9 @@
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { readEventCursor } from '../../platform/events/eventCursor';
-import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { ResumableOperation } from './resumableOperation';
 import { ResumeJoin } from './resumeJoin';
+import { retryableEnd } from './eventResult';
 import type { ResumePoint } from './sharedTopic';
 import type { PlannedSubscription } from './subscriptionPlanner';
 import { UpstreamSubscriptionError, type UpstreamSubscriptionPool } from './upstream';
@@ -65,7 +65,7 @@ export function catchUp(options: CatchUpOptions): CatchingUpSubscriber {
     overflowed: () => {
       upstream?.cancel();
       options.end(
-        unavailable(
+        retryableEnd(
           `This subscriber fell more than ${options.maxBuffered} live results behind while catching up from \`after\`; subscribe again with \`after\` set to the last cursor received.`,
         ),
       );
@@ -98,7 +98,7 @@ export function catchUp(options: CatchUpOptions): CatchingUpSubscriber {
       // Completed before it reached the live stream: what lay between cannot be told apart from nothing.
       if (join.catchingUp) {
         join.end();
-        options.end(unavailable(`The ${plan.serviceName} subgraph ended the subscription; subscribe again with \`after\` to resume.`));
+        options.end(retryableEnd(`The ${plan.serviceName} subgraph ended the subscription; subscribe again with \`after\` to resume.`));
       }
     } catch (error) {
       if (!join.catchingUp) return;
@@ -110,13 +110,8 @@ export function catchUp(options: CatchUpOptions): CatchingUpSubscriber {
         return;
       }
       options.logger.warn({ err: error, serviceName: plan.serviceName }, 'catch-up subscription failed');
-      options.end(unavailable(`The ${plan.serviceName} subgraph ended the subscription; subscribe again with \`after\` to resume.`));
+      options.end(retryableEnd(`The ${plan.serviceName} subgraph ended the subscription; subscribe again with \`after\` to resume.`));
     }
   })();
   return subscriber;
-}
-
-/** The retryable ending of a subscriber whose source is gone, as `SubscriptionService` ends its own. */
-function unavailable(message: string): ExecutionResult {
-  return { errors: [new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } })] };
 }

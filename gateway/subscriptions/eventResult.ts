@@ -27,3 +27,8 @@ export function withGraphQLErrors(given: ExecutionResult): { result: ExecutionRe
   };
   return { result, faults };
 }
+
+/** The result a subscription ends with when its source is gone: retryable (`SERVICE_UNAVAILABLE`, `retryable: true`); subscribe again with `after`. */
+export function retryableEnd(message: string): ExecutionResult {
+  return { errors: [new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } })] };
+}

@@ -13,7 +13,7 @@ import { TurnScheduler } from '../../platform/turnScheduler';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
 import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
-import { withGraphQLErrors } from './eventResult';
+import { retryableEnd, withGraphQLErrors } from './eventResult';
 import type { ResumableOperation } from './resumableOperation';
 import { sharedTopicForm, type ResumePoint, type SharedTopicForm } from './sharedTopic';
 import { catchUp } from './catchUp';
@@ -68,11 +68,6 @@ export interface SubscriptionServiceOptions {
    * (`TurnScheduler`). Default 10.
    */
   subscribesPerTurn?: number;
-}
-
-/** The result a subscription ends with when its source is gone: retryable. */
-function unavailable(message: string): ExecutionResult {
-  return { errors: [new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } })] };
 }
 
 interface Listener {
@@ -262,7 +257,7 @@ export class SubscriptionService {
   /** Ends every subscription with a retryable error and closes upstream connections. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const topic of [...this.topics.values()]) this.endTopic(topic, unavailable('The gateway is shutting down; subscribe again.'));
+    for (const topic of [...this.topics.values()]) this.endTopic(topic, retryableEnd('The gateway is shutting down; subscribe again.'));
     await this.pool.close();
   }
 
@@ -344,7 +339,7 @@ export class SubscriptionService {
         error instanceof UpstreamSubscriptionError && error.errors?.length
           ? { errors: error.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path })) }
           : undefined;
-      this.endTopic(topic, refused ?? unavailable(message!));
+      this.endTopic(topic, refused ?? retryableEnd(message!));
     }
   }
 
@@ -405,7 +400,7 @@ export class SubscriptionService {
     const queue = new AsyncQueue<ExecutionResult>({
       capacity: this.maxQueued,
       whenFull: {
-        end: () => ({ last: unavailable(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }),
+        end: () => ({ last: retryableEnd(`This subscriber fell more than ${this.maxQueued} results behind; subscribe again (with \`after\` to resume).`) }),
       },
       onStop: () => {
         cancelExpiry?.();

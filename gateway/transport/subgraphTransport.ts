@@ -70,10 +70,6 @@ export class SubgraphTransport {
     this.settings = { ...DEFAULT_SUBGRAPH_TRANSPORT, ...settings };
   }
 
-  get options(): Readonly<SubgraphTransportSettings> {
-    return this.settings;
-  }
-
   /** The client of one subgraph over its replicas (created once per name). */
   client(subgraph: string, urls: readonly string[], sign?: RequestSigner): SubgraphClient {
     let client = this.clients.get(subgraph);
@@ -274,10 +270,15 @@ export class SubgraphClient {
   }
 
   private unavailable(reason: string): GraphQLError {
-    return new GraphQLError(`The "${this.subgraph}" service is unavailable: ${reason}; the fields it serves are null.`, {
-      extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: this.subgraph },
-    });
+    return subgraphUnavailable(this.subgraph, reason);
   }
+}
+
+/** The public `SUBGRAPH_UNAVAILABLE` error of a subgraph: its name and why, never its host or a socket error. */
+export function subgraphUnavailable(subgraph: string, reason: string): GraphQLError {
+  return new GraphQLError(`The "${subgraph}" service is unavailable: ${reason}; the fields it serves are null.`, {
+    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: subgraph },
+  });
 }
 
 /** Requests that may share one answer: the same body and the same headers (the caller's signed identity among them), the request id aside. */
