@@ -75,6 +75,53 @@ describe(`outbox, relay, inbox and projections (${testStorageKind()})`, () => {
     expect(await outbox.unpublished(db, 10)).toEqual([]);
   });
 
+  it('asks for its lease once per half lease, not per event, and a second relay waits until it lapses', async () => {
+    const bus = new InMemoryEventBus();
+    const received: DeliveredEvent[] = [];
+    const subscription = await bus.subscribe({ consumer: 'lease-watch', domain: 'shop' }, async (event) => {
+      received.push(event);
+    });
+    // Counts the lease statements each relay sends.
+    const counting = (counter: { lease: number }): Database => ({
+      query: (text, params) => {
+        if (text.includes('outbox_lease') && text.startsWith('insert')) counter.lease += 1;
+        return db.query(text, params);
+      },
+      transaction: (work) => db.transaction(work),
+    });
+    const first = { lease: 0 };
+    const leaseMs = 1500;
+    const relay = startOutboxRelay({ db: counting(first), outbox, bus, logger, leaseMs, pollMs: 50 });
+    // On this bus (no history) it first publishes the whole log again.
+    const logged = (await outbox.read(db, 0, 1000)).length;
+    await eventually(() => received.length >= logged, 'the log published');
+    const leaseAsked = first.lease;
+    for (let i = 0; i < 5; i += 1) {
+      await append(`lease-${i}`);
+      await eventually(() => received.some((e) => e.aggregateId === `lease-${i}`), `event ${i} received`);
+    }
+    // Five events published within half the lease cost no lease statement (the polls in between none either).
+    expect(first.lease - leaseAsked).toBeLessThanOrEqual(1);
+
+    // A second relay is refused while the first keeps renewing at half its lease.
+    const second = { lease: 0 };
+    const other = startOutboxRelay({ db: counting(second), outbox, bus, logger, leaseMs, pollMs: 50 });
+    await eventually(() => second.lease >= 3 && first.lease - leaseAsked >= 2, 'both asked again (the first renewing)', 10_000);
+    const [lease] = await db.query<{ owner: string }>(`select owner from shop.outbox_lease where name = 'relay'`);
+    await append('still-first');
+    await eventually(() => received.some((e) => e.aggregateId === 'still-first'), 'published by the holder');
+    expect((await db.query<{ owner: string }>(`select owner from shop.outbox_lease where name = 'relay'`))[0]!.owner).toBe(lease!.owner);
+
+    // Stopped, the first hands the lease over: the second publishes.
+    await relay.stop();
+    await append('by-second');
+    await eventually(() => received.some((e) => e.aggregateId === 'by-second'), 'published by the second relay');
+    expect((await db.query<{ owner: string }>(`select owner from shop.outbox_lease where name = 'relay'`))[0]!.owner).not.toBe(lease!.owner);
+    await other.stop();
+    await subscription.stop();
+    await bus.close();
+  });
+
   it('applies a redelivered event once (inbox)', async () => {
     const bus = new InMemoryEventBus({ retryDelayMs: 10 });
     const event = {

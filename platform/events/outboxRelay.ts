@@ -14,7 +14,10 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Rows published per round. Default 100. */
   batchSize?: number;
-  /** How long one instance holds the right to publish without renewing it. Default 10 s. */
+  /**
+   * How long one instance holds the right to publish without renewing it. Default 10 s. The holder renews it once half
+   * of it has passed (at the next round), not on every round: an event's publish costs no lease query.
+   */
   leaseMs?: number;
   /** Longest pause between attempts while the bus is failing. Default 5000 ms. */
   maxBackoffMs?: number;
@@ -50,8 +53,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const leaseMs = options.leaseMs ?? 10_000;
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
 
-  /** Takes or renews the lease; false when another instance holds it. */
+  // Until when (performance.now()) this instance may publish without asking the database again: half the lease after a
+  // successful renewal, so the lease is renewed while rounds keep coming and still has half its term left at the latest
+  // publish this belief allows. A round that finds it past asks again; one told no publishes nothing.
+  let heldUntil = 0;
+
+  /** Takes or renews the lease; false when another instance holds it. Asks the database at most once per half lease. */
   async function holdLease(): Promise<boolean> {
+    const asked = performance.now();
+    if (asked < heldUntil) return true;
     const rows = await db.query(
       `insert into ${schema}.outbox_lease (name, owner, expires_at) values ('relay', $1, now() + make_interval(secs => $2))
        on conflict (name) do update set owner = excluded.owner, expires_at = excluded.expires_at
@@ -59,6 +69,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
        returning owner`,
       [owner, leaseMs / 1000],
     );
+    heldUntil = rows.length > 0 ? asked + leaseMs / 2 : 0;
     return rows.length > 0;
   }
 
@@ -70,11 +81,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (!(await holdLease())) return 0;
     // A bus without history gets the whole log first, in order (its ids make the copies it already holds no-ops).
     const events = republishedTo === undefined ? await outbox.unpublished(db, batchSize) : await outbox.read(db, republishedTo, batchSize);
+    // Marked sent in one statement after the batch (or after the part of it that went out, when the bus failed), so a
+    // lone event's publish waits for no update; one published but not marked is published again, and dropped by its id.
+    const sent: number[] = [];
+    let failure: { error: unknown } | undefined;
     for (const { position, ...event } of events) {
-      await bus.publish(event);
-      await db.query(`update ${schema}.outbox set published_at = now() where position = $1 and published_at is null`, [position]);
+      try {
+        await bus.publish(event);
+      } catch (error) {
+        failure = { error };
+        break;
+      }
+      sent.push(position);
       if (republishedTo !== undefined) republishedTo = position;
     }
+    if (sent.length) await db.query(`update ${schema}.outbox set published_at = now() where position = any($1::bigint[]) and published_at is null`, [sent]);
+    if (failure) throw failure.error;
     if (republishedTo !== undefined && events.length < batchSize) republishedTo = undefined;
     return events.length;
   }
@@ -109,6 +131,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         logger.warn({ err: error, schema }, 'outbox relay stopped with events unpublished; they wait in the outbox for the next start');
       });
       // Hand the lease over at once rather than after it expires.
+      heldUntil = 0;
       await db.query(`delete from ${schema}.outbox_lease where name = 'relay' and owner = $1`, [owner]).catch(() => undefined);
     },
   };
