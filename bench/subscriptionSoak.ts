@@ -77,7 +77,14 @@ export interface SoakResult {
   /** From the first subscribe sent until `/ready` counted every client subscription, topic and upstream. */
   establishMs: number;
   /** The gateway process after a forced full GC (through its inspector): heap used and RSS, before any socket, with the sockets open, with every subscription. */
-  memory: { idle: MemorySample; connected: MemorySample; subscribed: MemorySample };
+  memory: {
+    idle: MemorySample;
+    connected: MemorySample;
+    subscribed: MemorySample;
+    /** With `viewerUniqueCount` more subscriptions, each viewer-dependent and unique to its viewer (then closed). */
+    viewerUnique: MemorySample;
+    viewerUniqueCount: number;
+  };
   phases: PhaseResult[];
   /** Every delivery of every phase, checked against what each subscription should have had. */
   expected: number;
@@ -108,6 +115,8 @@ interface MemorySample {
 }
 
 const REVIEW_SUBSCRIPTION = `subscription SoakReviews($p: ID!) { reviewAdded(productId: $p) { review { id rating author { name } product { id name } } } }`;
+/** Viewer-dependent (`email`) and unique to its viewer: a topic and an upstream subscription each. */
+const PER_VIEWER_SUBSCRIPTION = `subscription SoakPerViewer($p: ID!) { reviewAdded(productId: $p) { review { id author { name email } } } }`;
 const ORDER_SUBSCRIPTION = `subscription SoakOrders { orderStatusChanged { orderId status occurredAt order { id total { amount } } } }`;
 
 interface Subscription {
@@ -381,7 +390,8 @@ export async function measureSubscriptionSoak(options: SoakOptions): Promise<Soa
       });
     });
     const orderSubscriptions = subs.length - reviewSubscriptions;
-    const expectedTopics = new Set(subs.map((sub) => `${sub.kind}:${sub.key}`)).size;
+    // Reviews: one topic per product. Orders: one for every viewer (`orderStatusChanged` is owner-filtered at the gateway).
+    const expectedTopics = new Set(subs.map((sub) => (sub.kind === 'order' ? 'order' : `review:${sub.key}`))).size;
     const readyCounts = async () => ((await (await fetch(url.replace(/\/graphql$/, '/ready'))).json()) as { subscriptions: SoakResult['ready'] }).subscriptions;
     let ready = await readyCounts();
     while (ready.clients < subs.length || ready.topics < expectedTopics || ready.upstreams < expectedTopics) {
@@ -395,6 +405,23 @@ export async function measureSubscriptionSoak(options: SoakOptions): Promise<Soa
     await sleep(1000);
     const subscribed = await gatewayMemory(gateway);
     log(`gateway heap ${idle.heapUsedMiB.toFixed(1)} → ${connected.heapUsedMiB.toFixed(1)} → ${subscribed.heapUsedMiB.toFixed(1)} MiB`);
+
+    // What a subscription unique to its viewer costs: one per user that only they share (`author { email }` is
+    // viewer-dependent, so each is a topic and an upstream subscription of its own), measured, then closed again.
+    const perViewerStops = users.map((_, u) =>
+      clients[u % clients.length]!.subscribe(
+        { query: PER_VIEWER_SUBSCRIPTION, variables: { p: products[0]!.id } },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      ),
+    );
+    const perViewerTopics = expectedTopics + Math.min(userCount, clients.length);
+    for (let counts = await readyCounts(); counts.topics < perViewerTopics || counts.upstreams < perViewerTopics; counts = await readyCounts())
+      await sleep(100);
+    await sleep(1000);
+    const viewerUnique = await gatewayMemory(gateway);
+    for (const stop of perViewerStops) stop();
+    for (let counts = await readyCounts(); counts.topics > expectedTopics; counts = await readyCounts()) await sleep(100);
+    log(`gateway heap with ${perViewerStops.length} viewer-unique subscriptions ${viewerUnique.heapUsedMiB.toFixed(1)} MiB`);
 
     // The events. Review `n` is by user `n % users` on product `n % products`; order `n` by user `(n * 7 + 3) % users`, so each is someone new for a while.
     const reviews: SentEvent[] = [];
@@ -537,7 +564,7 @@ export async function measureSubscriptionSoak(options: SoakOptions): Promise<Soa
       ready,
       connectMs,
       establishMs,
-      memory: { idle, connected, subscribed },
+      memory: { idle, connected, subscribed, viewerUnique, viewerUniqueCount: perViewerStops.length },
       phases,
       expected: total,
       delivered,
@@ -613,6 +640,7 @@ export function subscriptionSoakSection(result: SoakResult, command: string): st
   const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : '–');
   const kib = (mib: number) => `${((mib * 1024) / 1).toFixed(2)} KiB`;
   const perSubscription = (key: keyof MemorySample) => (result.memory.subscribed[key] - result.memory.connected[key]) / result.subscriptions;
+  const perViewerUnique = (result.memory.viewerUnique.heapUsedMiB - result.memory.subscribed.heapUsedMiB) / result.memory.viewerUniqueCount;
   const perSocket = (key: keyof MemorySample) => (result.memory.connected[key] - result.memory.idle[key]) / result.sockets;
   const steady = result.phases.filter((phase) => phase.phase === 'hold' || phase.phase === 'after quiet');
   const sharedWorst = Math.max(...steady.map((phase) => phase.sharedToLast.max));
@@ -639,6 +667,7 @@ export function subscriptionSoakSection(result: SoakResult, command: string): st
     `Memory (the gateway process after a full GC forced through its inspector, \`--inspect\`): heap ${result.memory.idle.heapUsedMiB.toFixed(1)} MiB idle,`,
     `${result.memory.connected.heapUsedMiB.toFixed(1)} MiB with the connections, ${result.memory.subscribed.heapUsedMiB.toFixed(1)} MiB with every subscription: **${kib(perSubscription('heapUsedMiB'))} of heap per subscription**`,
     `(${kib(perSocket('heapUsedMiB'))} per connection); RSS ${result.memory.idle.rssMiB.toFixed(0)} → ${result.memory.connected.rssMiB.toFixed(0)} → ${result.memory.subscribed.rssMiB.toFixed(0)} MiB (${kib(perSubscription('rssMiB'))} per subscription).`,
+    `A viewer-dependent subscription unique to its viewer (\`author { email }\`: a topic, an upstream subscription and a resolution of its own), ${result.memory.viewerUniqueCount} of them: **${kib(perViewerUnique)} of heap each** (the issue's bar: ≤ 20 KiB). The order subscriptions, viewer-dependent too, share one owner-filtered topic for every viewer (\`gateway/subscriptions/ownerFilter.ts\`).`,
     '',
     '| phase | reviews | orders | review response → last subscriber: p50 | p99 | max | order response → CONFIRMED at owner: p50 | p95 | max | lost | duplicated |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -664,6 +693,8 @@ export function subscriptionSoakSection(result: SoakResult, command: string): st
     `- 0 lost, 0 duplicated, 0 misrouted through the hold, the quiet spell and the restarts: ${met(result.lost === 0 && result.duplicated === 0 && result.misrouted === 0 && result.delivered === result.expected)}.`,
     `- A shared event reaches all its subscribers within ${SHARED_BAR_MS} ms (hold and after the quiet spell; worst ${ms(sharedWorst)}): ${met(sharedWorst <= SHARED_BAR_MS)}.`,
     `- An owner's order event p95 ≤ ${OWNER_BAR_MS} ms while everyone is connected (placeOrder response → CONFIRMED, hold: ${ms(hold.ownerConfirmed.p95)}): ${met(hold.ownerConfirmed.p95 <= OWNER_BAR_MS)}.`,
+    `- The same event's delivery alone (its \`occurredAt\` → arrival, hold: ${ms(result.ownerFromEvent.p95)}) p95 ≤ ${OWNER_BAR_MS} ms: ${met(result.ownerFromEvent.p95 <= OWNER_BAR_MS)}.`,
+    `- A viewer-dependent subscription costs ≤ 20 KiB of gateway heap (unique to its viewer: ${kib(perViewerUnique)}): ${met(perViewerUnique * 1024 <= 20)}.`,
     '',
     'Run it alone with `npm run bench:soak` (needs `DATABASE_URL` and `NATS_URL`; it creates and drops its own database and stream prefix);',
     '`SOAK_SUBSCRIPTIONS` (10000), `SOAK_SOCKETS` (a tenth of them), `SOAK_USERS` (200) and `SOAK_HOLD_SECONDS` (120) scale it down for a quick run.',

@@ -31,6 +31,8 @@ export interface CatchUpOptions {
   deliver(result: ExecutionResult): void;
   /** Ends the subscriber with `final`. */
   end(final: ExecutionResult): void;
+  /** Whether one of the catch-up's events is this subscriber's (an owner-filtered topic: `ownerFilter.ts`); default all. */
+  accepts?(event: FormattedExecutionResult): boolean;
 }
 
 /** A subscriber resuming into a live topic: feed it the topic's results, stop it when it leaves. */
@@ -92,7 +94,8 @@ export function catchUp(options: CatchUpOptions): CatchingUpSubscriber {
     try {
       for await (const event of events) {
         const position = positionOf(resumable.cursorOf(event));
-        if (join.needs(position)) join.fromCatchUp(position, await options.resolve(event));
+        if (options.accepts && !options.accepts(event)) join.passed(position);
+        else if (join.needs(position)) join.fromCatchUp(position, await options.resolve(event));
         if (!join.catchingUp) return;
       }
       // Completed before it reached the live stream: what lay between cannot be told apart from nothing.

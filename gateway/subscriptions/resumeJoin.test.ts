@@ -21,6 +21,29 @@ function joinFrom(after: number, joinedAt?: number, maxBuffered = 10) {
 }
 
 describe('a subscriber resuming into a live topic', () => {
+  it('given a filtered topic (owner-filtered: events of other owners left out of both streams), then events the catch-up passes still bring it to the live stream', () => {
+    // Joined when the topic's last event (8) was someone else's: the catch-up passes it and is done.
+    const filtered = joinFrom(3, 8);
+    filtered.catchUp(4);
+    filtered.join.passed(6);
+    expect(filtered.join.catchingUp).toBe(true);
+    filtered.join.passed(8);
+    expect(filtered.told).toEqual(['caughtUp']);
+    filtered.live(9);
+    expect(filtered.delivered).toEqual(['c4', 'l9']);
+
+    // A held live event before the position passed is still delivered, once, in order.
+    const held = joinFrom(3);
+    held.live(7);
+    held.catchUp(5);
+    held.join.passed(9);
+    expect(held.delivered).toEqual(['c5', 'l7']);
+    expect(held.told).toEqual(['caughtUp']);
+    held.live(7);
+    held.live(10);
+    expect(held.delivered).toEqual(['c5', 'l7', 'l10']);
+  });
+
   it('given live events while it catches up, then it gets the gap from the catch-up, then the held live events, each once', () => {
     const { join, delivered, told, catchUp, live } = joinFrom(3);
     live(7);

@@ -106,6 +106,25 @@ export class ResumeJoin<R> {
     if ((joinedAt !== undefined && position >= joinedAt) || (held !== undefined && position >= held)) this.switchToLive();
   }
 
+  /**
+   * The catch-up's event at `position` is not for this subscriber (an
+   * owner-filtered topic's event of another owner, which the live stream
+   * leaves out alike): nothing to deliver, but the catch-up has got this far,
+   * so it may have reached the live results held or the topic's `joinedAt`.
+   */
+  passed(position: number | undefined): void {
+    if (this.phase !== 'catchingUp' || position === undefined || position <= this.last) return;
+    const held = this.firstHeldPosition();
+    // Held results are this subscriber's, so none is at `position`: those before it are still to be delivered.
+    if (held !== undefined && position >= held) {
+      this.switchToLive();
+      return;
+    }
+    this.last = position;
+    const { joinedAt } = this.options;
+    if (joinedAt !== undefined && position >= joinedAt) this.switchToLive();
+  }
+
   /** Delivers nothing more (the subscriber left or was ended). */
   end(): void {
     this.phase = 'ended';

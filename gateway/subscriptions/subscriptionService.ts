@@ -11,7 +11,8 @@ import type { GatewayContext } from '../context';
 import { SubscriptionPlanner, primaryVariables, validateVariables, type PlannedSubscription } from './subscriptionPlanner';
 import { TurnScheduler } from '../../platform/turnScheduler';
 import { SubscriptionEventResolver } from './subscriptionEventResolver';
-import { DEFAULT_VIEWER_DEPENDENT, selectsViewerDependent } from './viewerDependence';
+import { DEFAULT_VIEWER_DEPENDENT, viewerDependentFound } from './viewerDependence';
+import { DEFAULT_OWNER_FILTERED, GATEWAY_PRINCIPAL, ownerFilteredForm, type OwnerFilteredField, type OwnerFilteredForm } from './ownerFilter';
 import { UpstreamSubscriptionError, UpstreamSubscriptionPool, extensionsFromHeaders, type UpstreamSubscription } from './upstream';
 import { retryableEnd, withGraphQLErrors } from './eventResult';
 import type { ResumableOperation } from './resumableOperation';
@@ -63,6 +64,12 @@ export interface SubscriptionServiceOptions {
   /** Types and `Type.field` coordinates whose value depends on the viewer. Default `DEFAULT_VIEWER_DEPENDENT`. */
   viewerDependent?: readonly string[];
   /**
+   * `Subscription` fields visible to the event's owner and to ADMINs, whose
+   * subscriptions share one upstream for every viewer, filtered per
+   * subscriber by owner (`ownerFilter.ts`). Default `DEFAULT_OWNER_FILTERED`; [] for one upstream per viewer.
+   */
+  ownerFiltered?: readonly OwnerFilteredField[];
+  /**
    * Subscribes started per turn of the event loop, in arrival order, so a
    * burst (a mass reconnect) leaves room for HTTP between batches
    * (`TurnScheduler`). Default 10.
@@ -71,6 +78,8 @@ export interface SubscriptionServiceOptions {
 }
 
 interface Listener {
+  /** On an owner-filtered topic, whether `event` (an upstream result) is this subscriber's; absent: every event is. */
+  accepts?(event: FormattedExecutionResult): boolean;
   /** One result of the topic, resolved from `event` (its upstream result). */
   push(result: ExecutionResult, event: FormattedExecutionResult): void;
   end(final?: ExecutionResult): void;
@@ -96,6 +105,8 @@ interface Topic {
   resumable?: ResumableOperation;
   /** The cursor of the last event its upstream subscription received: a subscriber joining now gets every event after it. */
   lastCursor?: string;
+  /** Set on an owner-filtered topic: the owner of one of its events (`ownerFilter.ts`). */
+  ownerOf?: OwnerFilteredForm['ownerOf'];
 }
 
 /**
@@ -109,8 +120,12 @@ interface Topic {
  * Which subscriptions share: one that selects nothing viewer-dependent
  * (`viewerDependent`: e.g. `reviewAdded { body author { name } }`) is the same
  * for everyone, so identical ones share whoever asks, resolved as an
- * anonymous caller; one that does (`orderStatusChanged`, `author { email }`)
- * shares only with identical subscriptions of the same viewer.
+ * anonymous caller; one that does (`author { email }`) shares only with
+ * identical subscriptions of the same viewer. One on an owner-filtered field
+ * (`orderStatusChanged` without `orderId`: `ownerFilter.ts`) whose selection
+ * the owner sees as an ADMIN does shares with everyone's: one upstream
+ * subscription as the gateway's ADMIN principal, each event delivered only to
+ * its owner's subscribers and to ADMINs.
  */
 export class SubscriptionService {
   private readonly planner: SubscriptionPlanner;
@@ -122,6 +137,7 @@ export class SubscriptionService {
   private readonly maxQueued: number;
   private readonly identityRefreshMs: number;
   private readonly viewerDependent: ReadonlySet<string>;
+  private readonly ownerFiltered: readonly OwnerFilteredField[];
   private readonly admission: TurnScheduler;
   private readonly admitted = new WeakSet<GatewayOperation>();
   private closed = false;
@@ -140,6 +156,7 @@ export class SubscriptionService {
     this.maxQueued = options.maxQueuedPerSubscriber ?? 100;
     this.identityRefreshMs = options.identityRefreshMs ?? 10_000;
     this.viewerDependent = new Set(options.viewerDependent ?? DEFAULT_VIEWER_DEPENDENT);
+    this.ownerFiltered = options.ownerFiltered ?? DEFAULT_OWNER_FILTERED;
     this.admission = new TurnScheduler({ perTurn: options.subscribesPerTurn ?? 10 });
   }
 
@@ -215,10 +232,13 @@ export class SubscriptionService {
 
     // A viewer-independent subscription is resolved as nobody in particular, and shared by everyone.
     const { viewer } = operation.request;
-    const perViewer = selectsViewerDependent(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
-    const resolvingViewer = perViewer ? viewer : null;
+    const dependent = viewerDependentFound(document, plan.schemas.apiGraphQLSchema, this.viewerDependent);
     // Subscriptions that differ only in `after` share the topic; one resuming catches up on its own first.
     const form = sharedTopicForm(document, request.operationName, plan, variables);
+    // Visible to its owner and ADMINs alone: one topic for every viewer, filtered per subscriber (a signed-in one: the subgraph refuses anonymous callers itself).
+    const owned =
+      dependent.size && viewer ? ownerFilteredForm(document, request.operationName, variables, plan, form.resumable, dependent, this.ownerFiltered) : undefined;
+    const resolvingViewer = dependent.size && !owned ? viewer : null;
     const key = createHash('sha256')
       .update(
         JSON.stringify([
@@ -226,7 +246,7 @@ export class SubscriptionService {
           request.operationName ?? null,
           form.variables,
           form.topicAfter,
-          resolvingViewer?.userId ?? null,
+          owned ? 'owner-filtered' : (resolvingViewer?.userId ?? null),
           resolvingViewer?.role ?? null,
         ]),
       )
@@ -234,12 +254,16 @@ export class SubscriptionService {
     // Identical subscriptions arriving together wait for the one topic being opened rather than open their own.
     let opening = this.opening.get(key);
     if (!this.topics.has(key) && !opening) {
-      opening = this.openTopic(key, plan, variables, topicOperation(operation, resolvingViewer), form).finally(() => this.opening.delete(key));
+      opening = this.openTopic(key, plan, variables, operation, resolvingViewer, form, owned).finally(() => this.opening.delete(key));
       this.opening.set(key, opening);
     }
     const topic = this.topics.get(key) ?? (await opening!);
-    const resume = form.resume && form.resumable && { point: form.resume, resumable: form.resumable, plan, variables };
-    return { stream: this.listen(topic, viewer?.expiresAt, resume) };
+    const resumable = owned ? owned.resumable : form.resumable;
+    const resume = form.resume && resumable && { point: form.resume, resumable, plan, variables };
+    // An ADMIN sees every owner's events; anyone else only their own.
+    const ownerId = viewer?.userId.toLowerCase();
+    const accepts = topic.ownerOf && viewer?.role !== 'ADMIN' ? (event: FormattedExecutionResult) => topic.ownerOf!(event) === ownerId : undefined;
+    return { stream: this.listen(topic, viewer?.expiresAt, resume, accepts) };
   }
 
   /**
@@ -261,24 +285,35 @@ export class SubscriptionService {
     await this.pool.close();
   }
 
+  /**
+   * Opens a topic for the subscription `first` started: its upstream
+   * subscription and entity fetches run as `resolvingViewer` (null: as an
+   * anonymous caller), or, on an owner-filtered topic (`owned`), the upstream
+   * subscription as the gateway's ADMIN principal and the entity fetches as an
+   * anonymous caller.
+   */
   private async openTopic(
     key: string,
     plan: PlannedSubscription,
     variables: Record<string, unknown>,
-    operation: GatewayOperation,
+    first: GatewayOperation,
+    resolvingViewer: GatewayOperation['request']['viewer'],
     form: SharedTopicForm,
+    owned: OwnerFilteredForm | undefined,
   ): Promise<Topic> {
+    const operation = topicOperation(first, resolvingViewer);
+    const upstreamOperation = owned ? topicOperation(first, { ...GATEWAY_PRINCIPAL, expiresAt: Number.MAX_SAFE_INTEGER }) : operation;
     const headersNow = async () => {
       const headers = new Map<string, string>();
-      await this.options.pipeline.subgraphRequest(operation, { subgraph: plan.serviceName, headers });
+      await this.options.pipeline.subgraphRequest(upstreamOperation, { subgraph: plan.serviceName, headers });
       return extensionsFromHeaders(headers);
     };
     let extensions = await headersNow();
     // A field that follows the cursor convention resumes after the last event delivered when its connection is lost.
-    const { resumable } = form;
+    const resumable = owned ? owned.resumable : form.resumable;
     let lastCursor: string | undefined;
     const upstream = this.pool.subscribe(plan.serviceName, {
-      query: resumable?.query ?? plan.primaryOperation,
+      query: owned?.query ?? resumable?.query ?? plan.primaryOperation,
       operationName: plan.primaryOperationName,
       variables: resumable ? { ...resumable.variables(variables), [resumable.afterVariable]: form.topicAfter } : primaryVariables(plan, variables),
       // Read at every (re)subscribe, so a reconnect carries a fresh identity.
@@ -304,8 +339,9 @@ export class SubscriptionService {
       get lastCursor() {
         return lastCursor;
       },
+      ownerOf: owned?.ownerOf,
     };
-    if (operation.request.viewer) {
+    if (upstreamOperation.request.viewer) {
       topic.refresh = setInterval(() => {
         headersNow().then(
           (fresh) => (extensions = fresh),
@@ -323,9 +359,10 @@ export class SubscriptionService {
   private async pump(topic: Topic): Promise<void> {
     try {
       for await (const event of topic.upstream) {
-        if (!topic.listeners.size) continue;
+        // On an owner-filtered topic, an event none of its subscribers here owns is not resolved at all.
+        if (!someAccepts(topic.listeners, event)) continue;
         const result = await this.resolveEvent(topic, event);
-        for (const listener of topic.listeners) listener.push(result, event);
+        for (const listener of topic.listeners) if (!listener.accepts || listener.accepts(event)) listener.push(result, event);
       }
       this.endTopic(topic);
     } catch (error) {
@@ -394,6 +431,7 @@ export class SubscriptionService {
     topic: Topic,
     expiresAt: number | undefined,
     resume?: { point: ResumePoint; resumable: ResumableOperation; plan: PlannedSubscription; variables: Record<string, unknown> },
+    accepts?: (event: FormattedExecutionResult) => boolean,
   ): AsyncIterableIterator<ExecutionResult> {
     let cancelExpiry: (() => void) | undefined;
     let catchingUp: ReturnType<typeof catchUp> | undefined;
@@ -411,6 +449,7 @@ export class SubscriptionService {
       },
     });
     const listener: Listener = {
+      accepts,
       push: (result, event) => (catchingUp ? catchingUp.live(result, event) : void queue.push(result)),
       end: (final) => queue.end(final ? { last: final } : {}),
     };
@@ -429,6 +468,7 @@ export class SubscriptionService {
         maxBuffered: this.maxQueued,
         deliver: (result) => void queue.push(result),
         end: listener.end,
+        accepts,
       });
     }
     topic.listeners.add(listener);
@@ -441,6 +481,12 @@ export class SubscriptionService {
     }
     return queue;
   }
+}
+
+/** Whether any of `listeners` takes `event`. */
+function someAccepts(listeners: ReadonlySet<Listener>, event: FormattedExecutionResult): boolean {
+  for (const listener of listeners) if (!listener.accepts || listener.accepts(event)) return true;
+  return false;
 }
 
 /**

@@ -21,7 +21,7 @@ export const DEFAULT_VIEWER_DEPENDENT = [
 ] as const;
 
 /** The last verdict per document, with the schema and list it was judged against. */
-const verdicts = new WeakMap<DocumentNode, { schema: GraphQLSchema; dependent: ReadonlySet<string>; found: boolean }>();
+const verdicts = new WeakMap<DocumentNode, { schema: GraphQLSchema; dependent: ReadonlySet<string>; found: ReadonlySet<string> }>();
 
 /**
  * True when the operation selects anything in `dependent` (type names, or
@@ -33,6 +33,11 @@ const verdicts = new WeakMap<DocumentNode, { schema: GraphQLSchema; dependent: R
  * is not walked again.
  */
 export function selectsViewerDependent(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): boolean {
+  return viewerDependentFound(document, schema, dependent).size > 0;
+}
+
+/** The entries of `dependent` the operation's selection reaches (empty when none), kept per document like `selectsViewerDependent`'s verdict. */
+export function viewerDependentFound(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): ReadonlySet<string> {
   const known = verdicts.get(document);
   if (known && known.schema === schema && known.dependent === dependent) return known.found;
   const found = walk(document, schema, dependent);
@@ -40,9 +45,9 @@ export function selectsViewerDependent(document: DocumentNode, schema: GraphQLSc
   return found;
 }
 
-function walk(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): boolean {
+function walk(document: DocumentNode, schema: GraphQLSchema, dependent: ReadonlySet<string>): Set<string> {
   const typeInfo = new TypeInfo(schema);
-  let found = false;
+  const found = new Set<string>();
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -51,9 +56,8 @@ function walk(document: DocumentNode, schema: GraphQLSchema, dependent: Readonly
         const field = typeInfo.getFieldDef();
         if (!parent) return;
         const returned = field ? getNamedType(field.type).name : undefined;
-        if (dependent.has(parent.name) || dependent.has(`${parent.name}.${node.name.value}`) || (returned !== undefined && dependent.has(returned))) {
-          found = true;
-        }
+        const coordinate = `${parent.name}.${node.name.value}`;
+        for (const entry of [parent.name, coordinate, returned]) if (entry !== undefined && dependent.has(entry)) found.add(entry);
       },
     }),
   );

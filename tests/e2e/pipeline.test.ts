@@ -1,4 +1,5 @@
 import type { GatewayOperation, GatewayPlugin } from '../../gateway/plugins/gatewayPlugin';
+import { GATEWAY_PRINCIPAL } from '../../gateway/subscriptions/ownerFilter';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { testStorageKind } from '../support/testStorage';
 import { multipartSubscribe, wsClient, wsSubscribe } from '../support/subscriptionClients';
@@ -107,10 +108,14 @@ describe(`the gateway pipeline on every transport (${testStorageKind()})`, () =>
           entry.userId === aliceId,
       ),
     ).toBe(true);
-    for (const entry of entries.filter((e) => e.hook.startsWith('subgraph:'))) {
-      expect(entry.headers?.['x-request-id']).toBe(operation!.operationId);
-      expect(entry.headers?.['x-gateway-identity']).toMatch(/^ey/);
-    }
+    for (const entry of entries.filter((e) => e.hook.startsWith('subgraph:'))) expect(entry.headers?.['x-request-id']).toBe(operation!.operationId);
+    // orderStatusChanged is owner-filtered (gateway/subscriptions/ownerFilter.ts): the upstream subscription is signed
+    // as the gateway's ADMIN principal, and the per-event entity fetches (products) go as an anonymous caller.
+    const signed = entries.filter((e) => e.hook.startsWith('subgraph:') && e.headers?.['x-gateway-identity']);
+    expect(signed.map((e) => e.hook)).toEqual(['subgraph:orders']);
+    expect(signed[0]!.headers!['x-gateway-identity']).toMatch(/^ey/);
+    expect(signed[0]!.userId).toBe(GATEWAY_PRINCIPAL.userId);
+    expect(entries.some((e) => e.hook === 'subgraph:products' && !e.headers?.['x-gateway-identity'])).toBe(true);
     expect(entries.filter((entry) => entry.hook === 'end')).toHaveLength(1);
   });
 });

@@ -98,7 +98,8 @@ describe(`a shared subscription topic and a failing entity fetch (${testStorageK
 
   it('given 20 identical viewer-dependent subscriptions of one user and 20 of another arriving at once, then each user has one topic and one upstream subscription, and /ready counts them', async () => {
     const tokens = [await t.logIn('alice@example.com', 'alice-password'), await t.logIn('bob@example.com', 'bob-password')];
-    const query = `subscription { orderStatusChanged { orderId status } }`;
+    // `customer { email }`: what an ADMIN sees of it differs from what the owner does, so it is not owner-filtered (ownerFilter.ts).
+    const query = `subscription { orderStatusChanged { orderId status order { customer { email } } } }`;
     const clients = tokens.map((token) => wsClient(t.url, token));
     // One socket per user: its 20 subscribe messages leave together once the connection is acknowledged,
     // so they arrive in one burst, before any topic can have opened.

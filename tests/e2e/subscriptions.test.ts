@@ -40,7 +40,11 @@ describe(`subscriptions (${testStorageKind()}, ${testEventBusKind()})`, () => {
   it('delivers PENDING then CONFIRMED over graphql-ws, with fields from products and inventory; other customers get nothing', async () => {
     const mine = wsSubscribe(wsClient(t.url, alice), ORDER_STATUS);
     const theirs = wsSubscribe(wsClient(t.url, bob), ORDER_STATUS);
-    await eventually(() => t.stack.gateway.subscriptions.upstreamCount === 2 && liveWatchCount() === 2, 'both subscriptions live in the subgraph');
+    // One upstream for both: orderStatusChanged is owner-filtered at the gateway (gateway/subscriptions/ownerFilter.ts).
+    await eventually(
+      () => t.stack.gateway.subscriptions.subscriberCount === 2 && t.stack.gateway.subscriptions.upstreamCount === 1 && liveWatchCount() === 1,
+      'both subscriptions live on one upstream',
+    );
     const product = SEED_PRODUCTS[5]!;
     const orderId = await place(alice, 5, 1);
     const [pending, confirmed] = await mine.waitFor(2);
