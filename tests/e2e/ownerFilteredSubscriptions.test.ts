@@ -47,7 +47,8 @@ describe(`owner-filtered subscriptions (${testStorageKind()}, ${testEventBusKind
     try {
       await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 4, 'all four subscriptions started');
       expect(await ready()).toEqual({ clients: 4, topics: 1, upstreams: 1 });
-      expect(liveWatchCount()).toBe(1);
+      // One watch in the orders subgraph, live before the first order (the upstream counts from its subscribe message on).
+      await eventually(() => liveWatchCount() === 1, 'the one upstream live in the subgraph');
 
       const a = await place(alice, 5);
       await subscribers.alice.waitUntil(tells(a, 'CONFIRMED'));
@@ -118,6 +119,7 @@ describe(`owner-filtered subscriptions (${testStorageKind()}, ${testEventBusKind
       expect(forbidden.results.every((r) => !r.data?.orderStatusChanged)).toBe(true);
       await eventually(() => t.stack.gateway.subscriptions.subscriberCount === 5, 'five subscriptions started');
       expect(await ready()).toEqual({ clients: 5, topics: 4, upstreams: 4 });
+      await eventually(() => liveWatchCount() === 4, 'the four upstreams live in the subgraph');
       const b = await place(bob, 14);
       await subscribers[4]!.waitUntil((r) => r.data?.orderStatusChanged?.orderId === b);
       expect(subscribers[4]!.results.every((r) => r.data.orderStatusChanged.orderId === b)).toBe(true);
