@@ -389,7 +389,8 @@ describe('subgraph transport over replicas', () => {
     let healed = false;
     const flaky = await serve((req, res) => (healed ? ok(res) : req.socket.destroy()));
     const good = await serve((_req, res) => ok(res));
-    const transport = transportOf({ breakerFailures: 3, breakerOpenMs: 300 });
+    // Open long enough that the 40 sends below end before the first probe, even on a loaded machine (at 300 ms, CI once saw `probing`).
+    const transport = transportOf({ breakerFailures: 3, breakerOpenMs: 1500 });
     const urls = [flaky.url, good.url];
 
     for (let i = 0; i < 40; i += 1) expect((await send(transport, urls)).status).toBe(200);
@@ -400,8 +401,8 @@ describe('subgraph transport over replicas', () => {
 
     healed = true;
     const probe = JSON.stringify({ query: '{ __typename }' });
-    await eventually(() => flaky.received.includes(probe), 'the probe to reach the healed replica', 3000);
-    await eventually(async () => (await transport.health()).test!.replicas[0]!.state === 'up', 'the replica to be back in rotation', 3000);
+    await eventually(() => flaky.received.includes(probe), 'the probe to reach the healed replica', 6000);
+    await eventually(async () => (await transport.health()).test!.replicas[0]!.state === 'up', 'the replica to be back in rotation', 6000);
     const before = flaky.received.length;
     for (let i = 0; i < 40; i += 1) await send(transport, urls);
 
