@@ -1,6 +1,6 @@
-import { Kind, getOperationAST, parse, print, type DocumentNode, type FieldNode, type FormattedExecutionResult, type SelectionSetNode } from 'graphql';
+import { Kind, getOperationAST, parse, print, type DocumentNode, type FieldNode, type FormattedExecutionResult } from 'graphql';
 import type { Identity } from '../../platform/auth/identity';
-import type { ResumableOperation } from './resumableOperation';
+import { rootField, type ResumableOperation } from './resumableOperation';
 import type { PlannedSubscription } from './subscriptionPlanner';
 
 /**
@@ -144,13 +144,6 @@ function rewrite(plan: PlannedSubscription, resumable: ResumableOperation | unde
       return typeof value === 'string' ? value.toLowerCase() : undefined;
     },
   };
-}
-
-/** The operation's one root field (beside a `__typename`), or undefined when it is not one plain field. */
-function rootField(selectionSet: SelectionSetNode | undefined): FieldNode | undefined {
-  if (!selectionSet || selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD)) return undefined;
-  const roots = (selectionSet.selections as readonly FieldNode[]).filter((field) => field.name.value !== '__typename');
-  return roots.length === 1 ? roots[0] : undefined;
 }
 
 /** Whether the operation's variable `$name` has a non-null default. */

@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type FormattedExecutionResult,
   type OperationDefinitionNode,
+  type SelectionSetNode,
   type ValueNode,
   type VariableDefinitionNode,
 } from 'graphql';
@@ -71,11 +72,8 @@ function rewrite(plan: PlannedSubscription): ResumableOperation | undefined {
   if (operations.length !== 1) return undefined;
   const operation = operations[0]!;
   // A subscription has one root field; the planner writes it inline, maybe beside a `__typename`.
-  if (operation.selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD)) return undefined;
-  const roots = (operation.selectionSet.selections as readonly FieldNode[]).filter((field) => field.name.value !== '__typename');
-  if (roots.length !== 1) return undefined;
-  const root = roots[0]!;
-  if (!followsConvention(plan, root.name.value) || !root.selectionSet) return undefined;
+  const root = rootField(operation.selectionSet);
+  if (!root || !followsConvention(plan, root.name.value) || !root.selectionSet) return undefined;
 
   const afterVariable = unique(AFTER_VARIABLE, new Set((operation.variableDefinitions ?? []).map((definition) => definition.variable.name.value)));
   const cursorKey = unique(CURSOR_KEY, new Set(root.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : []))));
@@ -140,6 +138,13 @@ function rewrite(plan: PlannedSubscription): ResumableOperation | undefined {
       return typeof cursor === 'string' ? cursor : undefined;
     },
   };
+}
+
+/** A subscription operation's one root field (maybe beside a `__typename`), or undefined when it is not one plain field. */
+export function rootField(selectionSet: SelectionSetNode | undefined): FieldNode | undefined {
+  if (!selectionSet || selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD)) return undefined;
+  const roots = (selectionSet.selections as readonly FieldNode[]).filter((field) => field.name.value !== '__typename');
+  return roots.length === 1 ? roots[0] : undefined;
 }
 
 /** Whether the API schema's `Subscription.<fieldName>` takes `after: String` and returns a payload with a `cursor` string. */

@@ -1,6 +1,6 @@
-import { Kind, getOperationAST, print, visit, type ArgumentNode, type DocumentNode, type FieldNode } from 'graphql';
+import { Kind, getOperationAST, print, visit, type ArgumentNode, type DocumentNode } from 'graphql';
 import { readEventCursor } from '../../platform/events/eventCursor';
-import { RESUME_ARGUMENT, resumableOperation, type ResumableOperation } from './resumableOperation';
+import { RESUME_ARGUMENT, resumableOperation, rootField, type ResumableOperation } from './resumableOperation';
 import { documentText, type PlannedSubscription } from './subscriptionPlanner';
 
 /** Where a subscriber resumes: its `after`, and the stream position that cursor names. */
@@ -75,11 +75,9 @@ export function sharedTopicForm(
 
 /** The `after` argument of the operation's one root field; null when it has none; 'unknown' when the root is not one plain field. */
 function afterArgument(document: DocumentNode, operationName: string | null | undefined): ArgumentNode | null | 'unknown' {
-  const operation = getOperationAST(document, operationName);
-  if (!operation || operation.selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD)) return 'unknown';
-  const roots = (operation.selectionSet.selections as readonly FieldNode[]).filter((field) => field.name.value !== '__typename');
-  if (roots.length !== 1) return 'unknown';
-  return roots[0]!.arguments?.find((argument) => argument.name.value === RESUME_ARGUMENT) ?? null;
+  const root = rootField(getOperationAST(document, operationName)?.selectionSet);
+  if (!root) return 'unknown';
+  return root.arguments?.find((argument) => argument.name.value === RESUME_ARGUMENT) ?? null;
 }
 
 /** How many times the document uses `$name` (its definition aside). */
